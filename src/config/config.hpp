@@ -1,0 +1,91 @@
+#pragma once
+// Typed, validated configuration. Composition (defaults lists, overrides) lives in compose.hpp;
+// this file is the schema every other part of jepa_dist reads.
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace YAML { class Node; }
+
+namespace jepa::config {
+
+// Every user error in configuration: one line, names the key/file; the tool exits with code 2.
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct ModelConfig {
+  std::string name = "tiny";     // tiny | (later) a local HF model dir
+  int64_t dim = 256;
+  int64_t layers = 4;
+  int64_t heads = 4;
+  int64_t ff_dim = 2048;
+  double dropout = 0.1;
+  int64_t max_positions = 512;
+  int64_t pred_hidden_mult = 2;
+  double pred_dropout = 0.0;
+};
+
+struct JepaConfig {
+  double mask_ratio = 0.3;
+  double mean_span_len = 5;
+  double ema_m = 0.95;
+  std::string ema_schedule = "constant";  // constant | linear (I-JEPA: ema_m -> ema_m_end over training)
+  double ema_m_end = 1.0;
+  bool target_eval = true;                // reference runs the target in train mode (noisy); we default to eval
+};
+
+struct OptimConfig {
+  double lr = 1e-4;
+  double weight_decay = 0.01;
+  int64_t warmup_steps = 50;
+  double grad_clip = 1.0;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+};
+
+struct TrainConfig {
+  int64_t steps = 500;
+  int64_t batch_size = 8;          // per rank
+  int64_t log_every = 25;
+  int64_t save_every = 200;
+  int64_t seed = 42;
+  std::string device = "auto";     // auto | cpu | cuda
+  int64_t threads = 0;             // intra-op threads; 0 = cores / local ranks
+  int64_t keep_checkpoints = 3;
+  std::string resume = "none";     // none | auto | <checkpoint dir>
+  std::optional<std::string> note;
+};
+
+struct DataConfig {
+  std::string path = "datasets/build/shipped.h5";
+  int64_t max_length = 128;
+  std::optional<std::string> vocab;     // if set, the corpus must have been made with this vocab.txt
+  std::optional<int64_t> max_docs;
+};
+
+struct RunConfig {
+  std::string dir = "runs/smoke";
+};
+
+struct Config {
+  ModelConfig model;
+  JepaConfig jepa;
+  OptimConfig optim;
+  TrainConfig train;
+  DataConfig data;
+  RunConfig run;
+};
+
+// Typed view of a composed YAML tree. Unknown key -> ConfigError naming it and the closest valid key;
+// wrong type -> ConfigError naming key, value and expected type; out-of-range values likewise.
+Config from_yaml(const YAML::Node& root);
+// The schema's defaults as YAML (the base layer under every composed config).
+YAML::Node defaults_yaml();
+// Resolved config as YAML text (written to run.dir/config.yaml and into each checkpoint).
+std::string to_yaml_string(const Config& cfg);
+
+}  // namespace jepa::config

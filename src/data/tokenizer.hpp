@@ -1,0 +1,46 @@
+#pragma once
+// BERT-uncased WordPiece tokenizer (the same text -> ids mapping as HF `tokenizers`' BertWordPieceTokenizer),
+// reading a local vocab.txt. No LibTorch here: jepa_prep and the data pipeline stay light.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace jepa::data {
+
+struct SpecialIds {
+  int32_t pad = 0, unk = 100, cls = 101, sep = 102, mask = 103;
+};
+
+class WordPieceTokenizer {
+ public:
+  // Throws std::runtime_error naming the file when it is missing, empty or lacks a special token.
+  static WordPieceTokenizer from_vocab_file(const std::string& path, bool lowercase = true);
+
+  // Body ids only: no [CLS]/[SEP], no truncation.
+  std::vector<int32_t> tokenize_body(std::string_view text) const;
+  // [CLS] body[: max_length-2] [SEP], as HF with truncation=True, max_length=max_length.
+  std::vector<int32_t> encode(std::string_view text, size_t max_length) const;
+  // Word pieces as strings (debugging, tests).
+  std::vector<std::string> tokenize(std::string_view text) const;
+
+  const SpecialIds& special() const { return special_; }
+  size_t vocab_size() const { return id_to_token_.size(); }
+  const std::string& vocab_sha256() const { return vocab_sha256_; }
+  // -1 when absent.
+  int32_t token_to_id(const std::string& token) const;
+  const std::string& id_to_token(int32_t id) const { return id_to_token_.at(static_cast<size_t>(id)); }
+
+ private:
+  std::unordered_map<std::string, int32_t> vocab_;
+  std::vector<std::string> id_to_token_;
+  SpecialIds special_;
+  std::string vocab_sha256_;
+  bool lowercase_ = true;
+};
+
+// SHA-256 of a file's bytes as lowercase hex (OpenSSL). Throws if unreadable.
+std::string sha256_file(const std::string& path);
+
+}  // namespace jepa::data
