@@ -1,0 +1,75 @@
+#include "data/batch.hpp"
+
+#include <algorithm>
+
+#include <torch/torch.h>
+
+namespace jepa::data {
+
+Batch Batch::to(const torch::Device& device) const {
+  Batch b = *this;
+  b.input_ids = input_ids.to(device);
+  b.attention_mask = attention_mask.to(device);
+  b.masked_input_ids = masked_input_ids.to(device);
+  b.pred_mask = pred_mask.to(device);
+  return b;
+}
+
+std::vector<int32_t> with_specials(const std::vector<int32_t>& body, int64_t max_length, const SpecialIds& special) {
+  const auto keep = static_cast<size_t>(std::max<int64_t>(0, std::min<int64_t>(static_cast<int64_t>(body.size()), max_length - 2)));
+  std::vector<int32_t> ids;
+  ids.reserve(keep + 2);
+  ids.push_back(special.cls);
+  ids.insert(ids.end(), body.begin(), body.begin() + static_cast<std::ptrdiff_t>(keep));
+  ids.push_back(special.sep);
+  return ids;
+}
+
+Batch collate(const std::vector<std::vector<int32_t>>& seqs, const std::vector<std::vector<uint8_t>>& masks,
+              const SpecialIds& special) {
+  const auto B = static_cast<int64_t>(seqs.size());
+  int64_t L = 0;
+  for (const auto& s : seqs) L = std::max<int64_t>(L, static_cast<int64_t>(s.size()));
+  Batch b;
+  b.input_ids = torch::full({B, L}, special.pad, torch::kLong);
+  b.attention_mask = torch::zeros({B, L}, torch::kLong);
+  b.pred_mask = torch::zeros({B, L}, torch::kBool);
+  auto ids = b.input_ids.accessor<int64_t, 2>();
+  auto att = b.attention_mask.accessor<int64_t, 2>();
+  auto pm = b.pred_mask.accessor<bool, 2>();
+  for (int64_t i = 0; i < B; ++i) {
+    const auto& s = seqs[static_cast<size_t>(i)];
+    for (size_t j = 0; j < s.size(); ++j) {
+      ids[i][static_cast<int64_t>(j)] = s[j];
+      att[i][static_cast<int64_t>(j)] = 1;
+      pm[i][static_cast<int64_t>(j)] = masks[static_cast<size_t>(i)][j] != 0;
+    }
+    b.tokens += static_cast<int64_t>(s.size());
+  }
+  b.masked_input_ids = b.input_ids.masked_fill(b.pred_mask, special.mask);
+  return b;
+}
+
+Loader::Loader(std::shared_ptr<const CorpusReader> corpus, DistributedSampler sampler, int64_t max_length,
+               MaskParams mask, uint64_t seed)
+    : corpus_(std::move(corpus)), sampler_(std::move(sampler)), max_length_(max_length), mask_(mask), seed_(seed) {}
+
+Batch Loader::batch(int64_t step) const {
+  const auto refs = sampler_.local_batch(step);
+  std::vector<int64_t> docs;
+  for (const auto& r : refs) docs.push_back(r.doc);
+  const auto bodies = corpus_->docs(docs);
+  const auto& special = corpus_->meta().special;
+  std::vector<std::vector<int32_t>> seqs;
+  std::vector<std::vector<uint8_t>> masks;
+  for (size_t i = 0; i < refs.size(); ++i) {
+    seqs.push_back(with_specials(bodies[i], max_length_, special));
+    Rng rng = mask_rng(seed_, static_cast<uint64_t>(refs[i].epoch), static_cast<uint64_t>(refs[i].doc));
+    masks.push_back(span_mask(seqs.back(), special, mask_, rng));
+  }
+  Batch b = collate(seqs, masks, special);
+  b.docs = std::move(docs);
+  return b;
+}
+
+}  // namespace jepa::data

@@ -1,0 +1,49 @@
+#pragma once
+// A training batch: the two views of each sequence plus the loss mask, padded to the longest sequence.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "data/corpus.hpp"
+#include "data/masker.hpp"
+#include "data/sampler.hpp"
+
+namespace jepa::data {
+
+struct Batch {
+  torch::Tensor input_ids;         // [B, L] int64, target view (original ids)
+  torch::Tensor attention_mask;    // [B, L] int64, 1 = real token
+  torch::Tensor masked_input_ids;  // [B, L] int64, context view ([MASK] at masked positions)
+  torch::Tensor pred_mask;         // [B, L] bool, positions the loss is computed on
+  std::vector<int64_t> docs;       // corpus index of each row
+  int64_t tokens = 0;              // real (non-pad) tokens in the batch
+
+  Batch to(const torch::Device& device) const;
+};
+
+// [CLS] body[: max_length-2] [SEP]
+std::vector<int32_t> with_specials(const std::vector<int32_t>& body, int64_t max_length, const SpecialIds& special);
+
+// Pads `seqs` (each [CLS]..[SEP]) to the longest with [PAD]; masked positions become [MASK] in the context view.
+Batch collate(const std::vector<std::vector<int32_t>>& seqs, const std::vector<std::vector<uint8_t>>& masks,
+              const SpecialIds& special);
+
+// Reads this rank's documents of a global step from the corpus and builds the batch.
+class Loader {
+ public:
+  Loader(std::shared_ptr<const CorpusReader> corpus, DistributedSampler sampler, int64_t max_length,
+         MaskParams mask, uint64_t seed);
+  Batch batch(int64_t step) const;
+  const DistributedSampler& sampler() const { return sampler_; }
+
+ private:
+  std::shared_ptr<const CorpusReader> corpus_;
+  DistributedSampler sampler_;
+  int64_t max_length_;
+  MaskParams mask_;
+  uint64_t seed_;
+};
+
+}  // namespace jepa::data

@@ -1,0 +1,172 @@
+#include "train/checkpoint.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "model/safetensors.hpp"
+
+namespace fs = std::filesystem;
+
+namespace jepa::train {
+namespace {
+
+void fsync_path(const fs::path& p) {
+  const int fd = ::open(p.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+void write_text(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::trunc);
+  out << text;
+  out.flush();
+  if (!out) throw std::runtime_error("checkpoint: cannot write " + p.string());
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  if (!in) throw std::runtime_error("checkpoint '" + p.parent_path().string() + "': missing " + p.filename().string());
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Atomically replaces `p` with `text`.
+void replace_file(const fs::path& p, const std::string& text) {
+  const fs::path tmp = p.string() + ".tmp";
+  write_text(tmp, text);
+  fsync_path(tmp);
+  fs::rename(tmp, p);
+  fsync_path(p.parent_path());
+}
+
+}  // namespace
+
+std::string checkpoint_name(int64_t step) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "step_%07lld", static_cast<long long>(step));
+  return buf;
+}
+
+std::string save_checkpoint(const std::string& root, const model::Jepa& model, torch::optim::Optimizer& optimizer,
+                            const TrainerState& state, const std::string& config_yaml, int64_t keep) {
+  fs::create_directories(root);
+  const fs::path final_dir = fs::path(root) / checkpoint_name(state.step);
+  const fs::path tmp = fs::path(root) / (checkpoint_name(state.step) + ".tmp." + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+
+  model::save_safetensors((tmp / "model.safetensors").string(), model.state(), {{"step", std::to_string(state.step)}});
+  {
+    torch::serialize::OutputArchive archive;
+    optimizer.save(archive);
+    archive.save_to((tmp / "optimizer.pt").string());
+  }
+  {
+    at::Generator gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    model::save_safetensors((tmp / "rng_state.safetensors").string(), {{"cpu", gen.get_state()}});
+  }
+  nlohmann::ordered_json js = {{"step", state.step},
+                               {"consumed_samples", state.consumed_samples},
+                               {"global_batch", state.global_batch},
+                               {"world_size", state.world_size},
+                               {"window_loss_sum", state.window_loss_sum},
+                               {"window_steps", state.window_steps},
+                               {"window_tokens", state.window_tokens}};
+  write_text(tmp / "trainer_state.json", js.dump(2) + "\n");
+  write_text(tmp / "config.yaml", config_yaml);
+  for (const auto& f : fs::directory_iterator(tmp)) fsync_path(f.path());
+  fsync_path(tmp);
+
+  fs::remove_all(final_dir);  // a re-save of the same step (e.g. final save right after a periodic one)
+  fs::rename(tmp, final_dir);
+  fsync_path(root);
+  replace_file(fs::path(root) / "latest", checkpoint_name(state.step) + "\n");
+
+  // Keep the newest `keep` complete checkpoints; stale temp dirs of crashed writers go too.
+  std::vector<fs::path> done;
+  for (const auto& e : fs::directory_iterator(root)) {
+    const auto name = e.path().filename().string();
+    if (!e.is_directory() || name.rfind("step_", 0) != 0) continue;
+    if (name.find(".tmp.") != std::string::npos) {
+      if (e.path() != tmp) fs::remove_all(e.path());
+      continue;
+    }
+    done.push_back(e.path());
+  }
+  std::sort(done.begin(), done.end());
+  for (size_t i = 0; i + static_cast<size_t>(keep) < done.size(); ++i)
+    if (done[i] != final_dir) fs::remove_all(done[i]);
+  return final_dir.string();
+}
+
+std::optional<std::string> latest_checkpoint(const std::string& root) {
+  const fs::path pointer = fs::path(root) / "latest";
+  if (!fs::exists(pointer)) return std::nullopt;
+  std::string name = read_text(pointer);
+  name.erase(name.find_last_not_of(" \n\r\t") + 1);
+  const fs::path dir = fs::path(root) / name;
+  if (!fs::is_directory(dir))
+    throw std::runtime_error("checkpoint pointer '" + pointer.string() + "' names missing directory '" + name + "'");
+  return dir.string();
+}
+
+std::optional<std::string> resolve_resume(const std::string& resume, const std::string& root) {
+  if (resume == "none" || resume.empty()) return std::nullopt;
+  if (resume == "auto") return latest_checkpoint(root);
+  if (!fs::exists(resume)) throw std::runtime_error("train.resume: '" + resume + "' does not exist");
+  if (fs::exists(fs::path(resume) / "latest")) return latest_checkpoint(resume);
+  return resume;
+}
+
+TrainerState load_checkpoint(const std::string& dir, model::Jepa& model, torch::optim::Optimizer& optimizer) {
+  const fs::path d(dir);
+  if (!fs::is_directory(d)) throw std::runtime_error("checkpoint '" + dir + "' is not a directory");
+  for (const char* f : {"model.safetensors", "optimizer.pt", "rng_state.safetensors", "trainer_state.json"})
+    if (!fs::exists(d / f)) throw std::runtime_error("checkpoint '" + dir + "': missing " + f);
+
+  TrainerState st;
+  try {
+    const auto js = nlohmann::json::parse(read_text(d / "trainer_state.json"));
+    st.step = js.at("step").get<int64_t>();
+    st.consumed_samples = js.at("consumed_samples").get<int64_t>();
+    st.global_batch = js.at("global_batch").get<int64_t>();
+    st.world_size = js.at("world_size").get<int64_t>();
+    st.window_loss_sum = js.at("window_loss_sum").get<double>();
+    st.window_steps = js.at("window_steps").get<int64_t>();
+    st.window_tokens = js.at("window_tokens").get<int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error("checkpoint '" + dir + "': trainer_state.json is corrupt (" + e.what() + ")");
+  }
+  try {
+    model.load_state(model::load_safetensors((d / "model.safetensors").string()));
+  } catch (const std::exception& e) {
+    throw std::runtime_error("checkpoint '" + dir + "': " + e.what());
+  }
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from((d / "optimizer.pt").string());
+    optimizer.load(archive);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("checkpoint '" + dir + "': optimizer.pt is corrupt or does not match the model");
+  }
+  auto rng = model::load_safetensors((d / "rng_state.safetensors").string());
+  if (!rng.count("cpu")) throw std::runtime_error("checkpoint '" + dir + "': rng_state.safetensors lacks 'cpu'");
+  at::Generator gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(rng.at("cpu"));
+  return st;
+}
+
+}  // namespace jepa::train

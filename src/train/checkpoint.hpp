@@ -1,0 +1,41 @@
+#pragma once
+// Checkpoints: run.dir/checkpoints/step_XXXXXXX/{model.safetensors, optimizer.pt, rng_state.safetensors,
+// trainer_state.json, config.yaml}. Written into a temp dir, fsynced and renamed; `latest` (a one-line file naming
+// the directory) is replaced last, so a crash at any point leaves the previous checkpoint intact and pointed to.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <torch/optim/optimizer.h>
+
+#include "model/jepa.hpp"
+
+namespace jepa::train {
+
+struct TrainerState {
+  int64_t step = 0;              // optimizer steps done
+  int64_t consumed_samples = 0;  // global samples consumed (the data cursor)
+  int64_t global_batch = 0;
+  int64_t world_size = 1;
+  double window_loss_sum = 0;    // partial logging window, so resumed logs equal uninterrupted ones
+  int64_t window_steps = 0;
+  int64_t window_tokens = 0;
+};
+
+std::string checkpoint_name(int64_t step);
+
+// Writes a checkpoint for state.step under `root` and prunes all but the newest `keep`. Returns its directory.
+std::string save_checkpoint(const std::string& root, const model::Jepa& model, torch::optim::Optimizer& optimizer,
+                            const TrainerState& state, const std::string& config_yaml, int64_t keep);
+
+// The directory `latest` points to under `root`, if any.
+std::optional<std::string> latest_checkpoint(const std::string& root);
+
+// train.resume: "none" -> nullopt; "auto" -> latest under root (nullopt if none); else a checkpoint dir, or a
+// checkpoints root holding `latest`. A path that does not exist is an error.
+std::optional<std::string> resolve_resume(const std::string& resume, const std::string& root);
+
+// Restores weights, optimizer and RNG state; returns the trainer state. Errors name the file and the problem.
+TrainerState load_checkpoint(const std::string& dir, model::Jepa& model, torch::optim::Optimizer& optimizer);
+
+}  // namespace jepa::train

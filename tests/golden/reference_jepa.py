@@ -1,0 +1,121 @@
+"""Independent PyTorch reference of the JEPA training step (design.md §1), written for our golden tests and benchmarks.
+
+It follows the reference semantics directly in PyTorch: nn.TransformerEncoder for the tiny encoder, an MLP predictor,
+masked cosine loss, warmup+cosine lr, grad-norm clipping, AdamW, EMA. Nothing here imports jepa_dist code.
+"""
+import copy
+import math
+import random
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class TinyEncoder(nn.Module):
+    def __init__(self, vocab_size, dim=256, layers=4, heads=4, ff_dim=2048, dropout=0.1, max_positions=512):
+        super().__init__()
+        self.emb = nn.Embedding(vocab_size, dim)
+        self.pos = nn.Embedding(max_positions, dim)
+        layer = nn.TransformerEncoderLayer(d_model=dim, nhead=heads, dim_feedforward=ff_dim, dropout=dropout,
+                                           batch_first=True)
+        self.enc = nn.TransformerEncoder(layer, num_layers=layers, enable_nested_tensor=False)
+
+    def forward(self, input_ids, attention_mask):
+        L = input_ids.shape[1]
+        pos = torch.arange(L, device=input_ids.device).unsqueeze(0)
+        x = self.emb(input_ids) + self.pos(pos)
+        return self.enc(x, src_key_padding_mask=attention_mask == 0)
+
+
+class Predictor(nn.Module):
+    def __init__(self, dim, mult, dropout=0.0):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(dim, dim * mult), nn.GELU(), nn.Dropout(dropout), nn.Linear(dim * mult, dim))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class Jepa(nn.Module):
+    def __init__(self, encoder, dim, pred_mult, target_train_mode=True):
+        super().__init__()
+        self.context_encoder = encoder
+        self.target_encoder = copy.deepcopy(encoder)
+        self.predictor = Predictor(dim, pred_mult)
+        self.target_train_mode = target_train_mode
+        for p in self.target_encoder.parameters():
+            p.requires_grad_(False)
+
+    def loss(self, masked_ids, ids, attn, pred_mask):
+        pred = self.predictor(self.context_encoder(masked_ids, attn))
+        self.target_encoder.train(self.training and self.target_train_mode)
+        with torch.no_grad():
+            tgt = self.target_encoder(ids, attn)
+        sel_p, sel_t = pred[pred_mask], tgt[pred_mask]
+        if sel_p.numel() == 0:
+            return pred.sum() * 0.0
+        return (1.0 - (F.normalize(sel_p, dim=-1) * F.normalize(sel_t, dim=-1)).sum(-1)).mean()
+
+    @torch.no_grad()
+    def ema(self, m):
+        for pc, pt in zip(self.context_encoder.parameters(), self.target_encoder.parameters()):
+            pt.mul_(m).add_(pc, alpha=1.0 - m)
+
+
+def lr_factor(step, warmup, steps):
+    if step < warmup:
+        return (step + 1) / max(1, warmup)
+    progress = min(max((step - warmup) / max(1, steps - warmup), 0.0), 1.0)
+    return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+class Stepper:
+    """One reference optimizer step: lr -> forward -> zero_grad -> backward -> clip -> AdamW -> EMA."""
+
+    def __init__(self, model, lr, weight_decay, warmup, steps, ema_m, grad_clip=1.0):
+        self.model, self.lr, self.warmup, self.steps, self.ema_m, self.clip = model, lr, warmup, steps, ema_m, grad_clip
+        self.opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+        self.step_no = 0
+
+    def step(self, masked_ids, ids, attn, pred_mask):
+        for g in self.opt.param_groups:
+            g["lr"] = self.lr * lr_factor(self.step_no, self.warmup, self.steps)
+        self.model.train()
+        loss = self.model.loss(masked_ids, ids, attn, pred_mask)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
+        self.opt.step()
+        self.model.ema(self.ema_m)
+        self.step_no += 1
+        return float(loss.item())
+
+
+# ---- the reference's data path (Python RNG span masks over HF-tokenized text), used by the benchmark ----
+
+def span_mask(n, ratio, mean_span, special):
+    mask = [False] * n
+    target = max(1, int(round(n * ratio)))
+    masked = attempts = 0
+    while masked < target and attempts < 4 * n:
+        attempts += 1
+        span = min(n, max(1, int(random.expovariate(1.0 / max(1, mean_span)))))
+        start = random.randint(0, n - 1)
+        for i in range(start, min(n, start + span)):
+            if i not in special and not mask[i]:
+                mask[i] = True
+                masked += 1
+    return mask
+
+
+def collate(texts, tokenizer, max_length, ratio, mean_span):
+    tok = tokenizer(texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+    ids, attn = tok["input_ids"], tok["attention_mask"]
+    specials = {tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id}
+    pred = torch.zeros_like(ids, dtype=torch.bool)
+    for b in range(ids.shape[0]):
+        n = int(attn[b].sum())
+        special = {i for i in range(n) if int(ids[b, i]) in specials}
+        pred[b, :n] = torch.tensor(span_mask(n, ratio, mean_span, special))
+    return ids.masked_fill(pred, tokenizer.mask_token_id), ids, attn, pred
