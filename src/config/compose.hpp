@@ -13,4 +13,8 @@ namespace jepa::config {
 // override of a missing key, `+` of an existing key, `~` of a missing key, malformed override.
 YAML::Node compose(const std::string& primary, const std::vector<std::string>& overrides);
 
+// No primary file: the schema defaults with key overrides applied (a.b=v, +a.b=v, ++a.b=v, ~a.b);
+// there is no config directory, so `group=option` is an ordinary key override here.
+YAML::Node compose_defaults(const std::vector<std::string>& overrides);
+
 }  // namespace jepa::config

@@ -57,6 +57,7 @@ struct TrainConfig {
   int64_t threads = 0;             // intra-op threads; 0 = cores / local ranks
   int64_t keep_checkpoints = 3;
   std::string resume = "none";     // none | auto | <checkpoint dir>
+  bool detect_anomaly = false;     // autograd anomaly detection (debugging; slow)
   std::optional<std::string> note;
 };
 
@@ -65,6 +66,15 @@ struct DataConfig {
   int64_t max_length = 128;
   std::optional<std::string> vocab;     // if set, the corpus must have been made with this vocab.txt
   std::optional<int64_t> max_docs;
+};
+
+struct DistConfig {
+  std::string backend = "auto";    // auto | mpi | nccl
+  double bucket_mb = 25;           // gradient bucket size
+  bool overlap = true;             // all-reduce buckets during backward (false: after backward)
+  int64_t check_sync_every = 100;  // steps between cross-rank weight checksums (0 = only at checkpoints)
+  double timeout_s = 300;          // a collective slower than this aborts the job
+  std::string fault = "none";      // test-only fault injection: <abort|hang|perturb_target>@<rank>:<step>
 };
 
 struct RunConfig {
@@ -77,6 +87,7 @@ struct Config {
   OptimConfig optim;
   TrainConfig train;
   DataConfig data;
+  DistConfig dist;
   RunConfig run;
 };
 
