@@ -1,10 +1,12 @@
 #pragma once
 // BERT-uncased WordPiece tokenizer (the same text -> ids mapping as HF `tokenizers`' BertWordPieceTokenizer),
 // reading a local vocab.txt. No LibTorch here: jepa_prep and the data pipeline stay light.
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace jepa::data {
@@ -33,7 +35,14 @@ class WordPieceTokenizer {
   const std::string& id_to_token(int32_t id) const { return id_to_token_.at(static_cast<size_t>(id)); }
 
  private:
+  // Shared body of tokenize_body/tokenize: appends ids and/or piece strings (either may be null).
+  void run(std::string_view text, std::vector<int32_t>* ids, std::vector<std::string>* pieces) const;
+  // Greedy longest-match-first WordPiece of one pre-tokenized word (code points).
+  void wordpiece(const std::u32string& word, std::vector<int32_t>* ids, std::vector<std::string>* pieces) const;
+
   std::unordered_map<std::string, int32_t> vocab_;
+  std::array<std::pair<std::string, int32_t>, 5> specials_;  // matched literally in the raw text
+  size_t max_token_bytes_ = 0;                                // longest vocab entry, bounds the WordPiece search
   std::vector<std::string> id_to_token_;
   SpecialIds special_;
   std::string vocab_sha256_;

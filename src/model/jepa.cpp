@@ -4,14 +4,16 @@
 
 namespace jepa::model {
 
-torch::Tensor masked_cosine_loss(const torch::Tensor& pred, const torch::Tensor& target, const torch::Tensor& mask) {
+torch::Tensor masked_cosine_loss(const torch::Tensor& pred, const torch::Tensor& target, const torch::Tensor& mask,
+                                 double denominator) {
   const auto D = pred.size(-1);
   auto idx = mask.reshape({-1}).nonzero().squeeze(1);
   if (idx.numel() == 0) return pred.sum() * 0.0;
   namespace F = torch::nn::functional;
   auto p = F::normalize(pred.reshape({-1, D}).index_select(0, idx), F::NormalizeFuncOptions().dim(-1).eps(1e-12));
   auto t = F::normalize(target.reshape({-1, D}).index_select(0, idx), F::NormalizeFuncOptions().dim(-1).eps(1e-12));
-  return (1.0 - (p * t).sum(-1)).mean();
+  auto dist = 1.0 - (p * t).sum(-1);
+  return denominator > 0 ? dist.sum() / denominator : dist.mean();
 }
 
 Jepa::Jepa(const config::ModelConfig& model, const config::JepaConfig& jepa, int64_t vocab_size)
@@ -24,14 +26,14 @@ Jepa::Jepa(const config::ModelConfig& model, const config::JepaConfig& jepa, int
 }
 
 torch::Tensor Jepa::loss(const torch::Tensor& masked_ids, const torch::Tensor& ids, const torch::Tensor& attention_mask,
-                         const torch::Tensor& pred_mask) {
+                         const torch::Tensor& pred_mask, double denominator) {
   auto pred = predictor(context_encoder->forward(masked_ids, attention_mask));
   torch::Tensor target;
   {
     torch::NoGradGuard no_grad;
     target = target_encoder->forward(ids, attention_mask);
   }
-  return masked_cosine_loss(pred, target, pred_mask);
+  return masked_cosine_loss(pred, target, pred_mask, denominator);
 }
 
 void Jepa::ema_update(double m) {

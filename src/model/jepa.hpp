@@ -12,8 +12,11 @@
 
 namespace jepa::model {
 
-// mean over masked positions of 1 - cos(pred, target); 0 (with a graph, never NaN) when nothing is masked.
-torch::Tensor masked_cosine_loss(const torch::Tensor& pred, const torch::Tensor& target, const torch::Tensor& mask);
+// Mean over masked positions of 1 - cos(pred, target); 0 (with a graph, never NaN) when nothing is masked.
+// With denominator > 0 the sum is divided by it instead: ranks then each contribute sum/N_global, and summing
+// their gradients gives exactly the single-process gradient of the global batch.
+torch::Tensor masked_cosine_loss(const torch::Tensor& pred, const torch::Tensor& target, const torch::Tensor& mask,
+                                 double denominator = 0);
 
 class Jepa {
  public:
@@ -21,7 +24,7 @@ class Jepa {
 
   // Context view -> context encoder -> predictor, full view -> target encoder (no grad); masked cosine loss.
   torch::Tensor loss(const torch::Tensor& masked_ids, const torch::Tensor& ids, const torch::Tensor& attention_mask,
-                     const torch::Tensor& pred_mask);
+                     const torch::Tensor& pred_mask, double denominator = 0);
   // target <- m * target + (1 - m) * context, for every parameter (fused multi-tensor ops).
   void ema_update(double m);
   // Copies the context encoder into the target encoder (start of training).

@@ -1,16 +1,16 @@
-// jepa_dist: trains a text encoder with the JEPA objective.
+// jepa_dist: trains a text encoder with the JEPA objective, on one process or many (mpirun / srun).
 //   jepa_dist [--config configs/smoke.yaml] [--print-config] [key=value | +key=value | ++key=value | ~key | group=option ...]
-// Exit codes: 0 done, 1 runtime error, 2 bad configuration or usage.
-#include <cstdlib>
+// Exit codes: 0 done (or stopped cleanly by SIGTERM/SIGUSR1 after a checkpoint), 1 runtime error, 2 bad configuration.
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include <torch/torch.h>
-#include <yaml-cpp/yaml.h>
 
 #include "config/compose.hpp"
 #include "config/config.hpp"
+#include "dist/control.hpp"
+#include "dist/world.hpp"
 #include "train/trainer.hpp"
 
 namespace {
@@ -18,13 +18,8 @@ namespace {
 void usage(std::ostream& out) {
   out << "usage: jepa_dist [--config FILE.yaml] [--print-config] [overrides...]\n"
          "  overrides: a.b=v (existing key), +a.b=v (add), ++a.b=v (add or set), ~a.b (delete), group=option\n"
-         "  without --config the built-in defaults (the smoke preset) are used\n";
-}
-
-int local_ranks() {
-  for (const char* v : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"})
-    if (const char* s = std::getenv(v)) return std::max(1, std::atoi(s));
-  return 1;
+         "  without --config the built-in defaults (the smoke preset) are used\n"
+         "  multi-process: mpirun -np N jepa_dist ... (see launch/run.sh and cluster/)\n";
 }
 
 }  // namespace
@@ -53,6 +48,7 @@ int main(int argc, char** argv) {
     }
   }
 
+  // Every rank composes the same config from the same files, so every rank fails alike on a bad one.
   jepa::config::Config cfg;
   try {
     cfg = jepa::config::from_yaml(config_path.empty() ? jepa::config::compose_defaults(overrides)
@@ -65,10 +61,22 @@ int main(int argc, char** argv) {
     std::cout << jepa::config::to_yaml_string(cfg);
     return 0;
   }
+
   try {
-    torch::set_num_threads(jepa::train::choose_threads(cfg.train.threads, local_ranks()));
-    jepa::train::Trainer trainer(cfg);
-    trainer.fit();
+    jepa::dist::Session session(&argc, &argv);
+    const auto& world = session.world();
+    torch::set_num_threads(jepa::train::choose_threads(cfg.train.threads, world.local_size));
+    jepa::train::install_stop_signals();
+    jepa::dist::Control control(world, cfg.dist.timeout_s);
+    try {
+      jepa::train::Trainer trainer(cfg, &control);
+      trainer.fit();
+    } catch (const std::exception& e) {
+      std::cerr << "jepa_dist: error: rank " << world.rank << ": " << e.what() << "\n";
+      // Other ranks may be inside a collective: end them all rather than leave them waiting.
+      if (world.size > 1) jepa::dist::abort_job(1);
+      return 1;
+    }
   } catch (const std::exception& e) {
     std::cerr << "jepa_dist: error: " << e.what() << "\n";
     return 1;

@@ -9,7 +9,6 @@
 #include <fstream>
 #include <stdexcept>
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
@@ -59,7 +58,8 @@ std::string checkpoint_name(int64_t step) {
 }
 
 std::string save_checkpoint(const std::string& root, const model::Jepa& model, torch::optim::Optimizer& optimizer,
-                            const TrainerState& state, const std::string& config_yaml, int64_t keep) {
+                            const TrainerState& state, const std::string& config_yaml, int64_t keep,
+                            const std::map<std::string, torch::Tensor>& rng) {
   fs::create_directories(root);
   const fs::path final_dir = fs::path(root) / checkpoint_name(state.step);
   const fs::path tmp = fs::path(root) / (checkpoint_name(state.step) + ".tmp." + std::to_string(::getpid()));
@@ -72,11 +72,7 @@ std::string save_checkpoint(const std::string& root, const model::Jepa& model, t
     optimizer.save(archive);
     archive.save_to((tmp / "optimizer.pt").string());
   }
-  {
-    at::Generator gen = at::detail::getDefaultCPUGenerator();
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    model::save_safetensors((tmp / "rng_state.safetensors").string(), {{"cpu", gen.get_state()}});
-  }
+  model::save_safetensors((tmp / "rng_state.safetensors").string(), rng);
   nlohmann::ordered_json js = {{"step", state.step},
                                {"consumed_samples", state.consumed_samples},
                                {"global_batch", state.global_batch},
@@ -130,7 +126,8 @@ std::optional<std::string> resolve_resume(const std::string& resume, const std::
   return resume;
 }
 
-TrainerState load_checkpoint(const std::string& dir, model::Jepa& model, torch::optim::Optimizer& optimizer) {
+TrainerState load_checkpoint(const std::string& dir, model::Jepa& model, torch::optim::Optimizer& optimizer,
+                             std::map<std::string, torch::Tensor>* rng) {
   const fs::path d(dir);
   if (!fs::is_directory(d)) throw std::runtime_error("checkpoint '" + dir + "' is not a directory");
   for (const char* f : {"model.safetensors", "optimizer.pt", "rng_state.safetensors", "trainer_state.json"})
@@ -161,11 +158,11 @@ TrainerState load_checkpoint(const std::string& dir, model::Jepa& model, torch::
   } catch (const c10::Error& e) {
     throw std::runtime_error("checkpoint '" + dir + "': optimizer.pt is corrupt or does not match the model");
   }
-  auto rng = model::load_safetensors((d / "rng_state.safetensors").string());
-  if (!rng.count("cpu")) throw std::runtime_error("checkpoint '" + dir + "': rng_state.safetensors lacks 'cpu'");
-  at::Generator gen = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  gen.set_state(rng.at("cpu"));
+  try {
+    *rng = model::load_safetensors((d / "rng_state.safetensors").string());
+  } catch (const std::exception& e) {
+    throw std::runtime_error("checkpoint '" + dir + "': " + e.what());
+  }
   return st;
 }
 

@@ -3,6 +3,7 @@
 // trainer_state.json, config.yaml}. Written into a temp dir, fsynced and renamed; `latest` (a one-line file naming
 // the directory) is replaced last, so a crash at any point leaves the previous checkpoint intact and pointed to.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -25,8 +26,10 @@ struct TrainerState {
 std::string checkpoint_name(int64_t step);
 
 // Writes a checkpoint for state.step under `root` and prunes all but the newest `keep`. Returns its directory.
+// `rng` holds the generator states to restore (key "cpu" = rank 0, "cpu.rank<N>" = other ranks).
 std::string save_checkpoint(const std::string& root, const model::Jepa& model, torch::optim::Optimizer& optimizer,
-                            const TrainerState& state, const std::string& config_yaml, int64_t keep);
+                            const TrainerState& state, const std::string& config_yaml, int64_t keep,
+                            const std::map<std::string, torch::Tensor>& rng);
 
 // The directory `latest` points to under `root`, if any.
 std::optional<std::string> latest_checkpoint(const std::string& root);
@@ -35,7 +38,9 @@ std::optional<std::string> latest_checkpoint(const std::string& root);
 // checkpoints root holding `latest`. A path that does not exist is an error.
 std::optional<std::string> resolve_resume(const std::string& resume, const std::string& root);
 
-// Restores weights, optimizer and RNG state; returns the trainer state. Errors name the file and the problem.
-TrainerState load_checkpoint(const std::string& dir, model::Jepa& model, torch::optim::Optimizer& optimizer);
+// Restores weights and optimizer, hands back the saved generator states; returns the trainer state.
+// Errors name the checkpoint and the problem.
+TrainerState load_checkpoint(const std::string& dir, model::Jepa& model, torch::optim::Optimizer& optimizer,
+                             std::map<std::string, torch::Tensor>* rng);
 
 }  // namespace jepa::train

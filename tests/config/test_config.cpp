@@ -158,7 +158,7 @@ TEST(ConfigTyping, UnknownKeySuggestsClosest) {
   expect_error([] { load_text("optim: {lrr: 0.1}"); }, {"unknown config key 'optim.lrr' (did you mean 'optim.lr'?)"});
   expect_error([] { load_text("optm: {lr: 0.1}"); }, {"unknown config key 'optm' (did you mean 'optim'?)"});
   expect_error([] { load_text("train: {stesp: 3}"); }, {"'train.stesp'", "did you mean 'train.steps'"});
-  expect_error([] { load_text("train: {detect_anomaly: true}"); }, {"unknown config key 'train.detect_anomaly'"});
+  expect_error([] { load_text("train: {detect_anomalies: true}"); }, {"unknown config key 'train.detect_anomalies' (did you mean 'train.detect_anomaly'?)"});
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,0 +1,120 @@
+#include "dist/control.hpp"
+
+#include <mpi.h>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+namespace jepa::dist {
+
+Control::Control(World world, double timeout_s) : world_(std::move(world)), timeout_s_(timeout_s) {}
+
+void Control::fail(const std::string& what) {
+  std::cerr << "jepa_dist: error: rank " << world_.rank << ": " << what << "; aborting the job" << std::endl;
+  abort_job(3);
+}
+
+void Control::wait(MPI_Request& req, const std::string& what) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s_);
+  int done = 0;
+  for (int spins = 0;; ++spins) {
+    MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    if (std::chrono::steady_clock::now() > deadline)
+      fail("collective '" + what + "' at step " + std::to_string(step_) + " did not finish within " +
+           std::to_string(static_cast<int>(timeout_s_)) + " s (dist.timeout_s): a rank died or hangs");
+    // Spin briefly (latency), then back off so a waiting rank does not steal cores from working ones.
+    if (spins > 1000) std::this_thread::sleep_for(std::chrono::microseconds(spins > 100000 ? 1000 : 50));
+  }
+}
+
+double Control::sum(double v, const char* what) {
+  if (!world_.mpi) return v;
+  double out = 0;
+  MPI_Request r;
+  MPI_Iallreduce(&v, &out, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD, &r);
+  wait(r, what);
+  return out;
+}
+
+int64_t Control::sum(int64_t v, const char* what) {
+  if (!world_.mpi) return v;
+  int64_t out = 0;
+  MPI_Request r;
+  MPI_Iallreduce(&v, &out, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD, &r);
+  wait(r, what);
+  return out;
+}
+
+int Control::max(int v, const char* what) {
+  if (!world_.mpi) return v;
+  int out = 0;
+  MPI_Request r;
+  MPI_Iallreduce(&v, &out, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD, &r);
+  wait(r, what);
+  return out;
+}
+
+std::vector<uint64_t> Control::allgather(uint64_t v, const char* what) {
+  if (!world_.mpi) return {v};
+  std::vector<uint64_t> out(static_cast<size_t>(world_.size));
+  MPI_Request r;
+  MPI_Iallgather(&v, 1, MPI_UINT64_T, out.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD, &r);
+  wait(r, what);
+  return out;
+}
+
+std::vector<std::vector<uint64_t>> Control::allgather(const std::vector<uint64_t>& v, const char* what) {
+  if (!world_.mpi) return {v};
+  std::vector<uint64_t> flat(v.size() * static_cast<size_t>(world_.size));
+  MPI_Request r;
+  MPI_Iallgather(v.data(), static_cast<int>(v.size()), MPI_UINT64_T, flat.data(), static_cast<int>(v.size()),
+                 MPI_UINT64_T, MPI_COMM_WORLD, &r);
+  wait(r, what);
+  std::vector<std::vector<uint64_t>> out;
+  for (int k = 0; k < world_.size; ++k)
+    out.emplace_back(flat.begin() + static_cast<long>(k * v.size()), flat.begin() + static_cast<long>((k + 1) * v.size()));
+  return out;
+}
+
+std::vector<std::string> Control::allgather_bytes(const std::string& mine, const char* what) {
+  if (!world_.mpi) return {mine};
+  const auto sizes = allgather(static_cast<uint64_t>(mine.size()), what);
+  std::vector<int> counts, displs;
+  int total = 0;
+  for (auto n : sizes) {
+    counts.push_back(static_cast<int>(n));
+    displs.push_back(total);
+    total += static_cast<int>(n);
+  }
+  std::string flat(static_cast<size_t>(total), '\0');
+  MPI_Request r;
+  MPI_Iallgatherv(mine.data(), static_cast<int>(mine.size()), MPI_CHAR, flat.data(), counts.data(), displs.data(),
+                  MPI_CHAR, MPI_COMM_WORLD, &r);
+  wait(r, what);
+  std::vector<std::string> out;
+  for (size_t k = 0; k < counts.size(); ++k) out.push_back(flat.substr(static_cast<size_t>(displs[k]), static_cast<size_t>(counts[k])));
+  return out;
+}
+
+std::string Control::broadcast(const std::string& s, const char* what) {
+  if (!world_.mpi) return s;
+  uint64_t n = s.size();
+  MPI_Request r;
+  MPI_Ibcast(&n, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD, &r);
+  wait(r, what);
+  std::string out = is_root() ? s : std::string(n, '\0');
+  MPI_Ibcast(out.data(), static_cast<int>(n), MPI_CHAR, 0, MPI_COMM_WORLD, &r);
+  wait(r, what);
+  return out;
+}
+
+void Control::barrier(const char* what) {
+  if (!world_.mpi) return;
+  MPI_Request r;
+  MPI_Ibarrier(MPI_COMM_WORLD, &r);
+  wait(r, what);
+}
+
+}  // namespace jepa::dist

@@ -1,0 +1,112 @@
+#include "dist/reducer.hpp"
+
+#include <torch/torch.h>
+
+namespace jepa::dist {
+
+GradReducer::GradReducer(std::vector<torch::Tensor> params, Communicator& comm, double bucket_mb, bool overlap)
+    : params_(std::move(params)), comm_(comm), overlap_(overlap) {
+  const double cap_bytes = bucket_mb * 1024 * 1024;
+  const double first_cap = std::min(cap_bytes, 1024.0 * 1024.0);
+  bucket_of_.assign(params_.size(), 0);
+  slot_of_.assign(params_.size(), 0);
+  seen_.assign(params_.size(), false);
+  Bucket cur;
+  double bytes = 0;
+  auto close = [&] {
+    if (cur.params.empty()) return;
+    int64_t total = 0;
+    for (size_t i : cur.params) {
+      cur.offsets.push_back(total);
+      total += params_[i].numel();
+    }
+    cur.flat = torch::zeros({total}, params_[cur.params.front()].options().requires_grad(false));
+    buckets_.push_back(std::move(cur));
+    cur = Bucket{};
+    bytes = 0;
+  };
+  for (size_t k = params_.size(); k-- > 0;) {
+    const auto& p = params_[k];
+    bucket_of_[k] = buckets_.size();
+    slot_of_[k] = cur.params.size();
+    cur.params.push_back(k);
+    bytes += static_cast<double>(p.numel() * p.element_size());
+    if (bytes >= (buckets_.empty() ? first_cap : cap_bytes)) close();
+  }
+  close();
+  if (overlap_)
+    for (size_t k = 0; k < params_.size(); ++k)
+      hooks_.push_back(params_[k].register_hook([this, k](torch::Tensor grad) { on_grad(k, grad); }));
+}
+
+GradReducer::~GradReducer() {
+  for (size_t k = 0; k < hooks_.size(); ++k) params_[k].remove_hook(hooks_[k]);
+}
+
+std::vector<std::vector<size_t>> GradReducer::layout() const {
+  std::vector<std::vector<size_t>> out;
+  for (const auto& b : buckets_) out.push_back(b.params);
+  return out;
+}
+
+void GradReducer::prepare() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& b : buckets_) {
+    b.ready = 0;
+    b.work.reset();
+  }
+  std::fill(seen_.begin(), seen_.end(), false);
+  next_launch_ = 0;
+}
+
+void GradReducer::launch(Bucket& b) { b.work = comm_.allreduce_sum(b.flat, "gradient bucket " + std::to_string(&b - buckets_.data())); }
+
+void GradReducer::launch_ready_buckets() {
+  while (next_launch_ < buckets_.size() && buckets_[next_launch_].ready == buckets_[next_launch_].params.size())
+    launch(buckets_[next_launch_++]);
+}
+
+void GradReducer::on_grad(size_t k, const torch::Tensor& grad) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& b = buckets_[bucket_of_[k]];
+  b.flat.narrow(0, b.offsets[slot_of_[k]], grad.numel()).copy_(grad.reshape({-1}));
+  if (!seen_[k]) {
+    seen_[k] = true;
+    ++b.ready;
+  }
+  launch_ready_buckets();
+}
+
+void GradReducer::finish() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& b : buckets_) {
+    for (size_t s = 0; s < b.params.size(); ++s) {
+      const size_t k = b.params[s];
+      if (overlap_ && seen_[k]) continue;
+      // Without overlap every gradient is packed here; with overlap only parameters that got no gradient this
+      // step (unused in the graph) remain: they contribute zeros, on every rank alike.
+      const auto& g = params_[k].grad();
+      auto slot = b.flat.narrow(0, b.offsets[s], params_[k].numel());
+      if (g.defined())
+        slot.copy_(g.reshape({-1}));
+      else
+        slot.zero_();
+      seen_[k] = true;
+      ++b.ready;
+    }
+  }
+  launch_ready_buckets();
+  for (auto& b : buckets_) {
+    b.work->wait();
+    for (size_t s = 0; s < b.params.size(); ++s) {
+      auto& p = params_[b.params[s]];
+      auto summed = b.flat.narrow(0, b.offsets[s], p.numel()).view(p.sizes());
+      if (p.grad().defined())
+        p.mutable_grad().copy_(summed);
+      else
+        p.mutable_grad() = summed.clone();
+    }
+  }
+}
+
+}  // namespace jepa::dist

@@ -1,0 +1,57 @@
+#pragma once
+// Gradient all-reduce in buckets, overlapped with backward (PyTorch DDP's recipe, which LibTorch's C++ API lacks).
+// Parameters are packed into flat buckets of ~bucket_mb in reverse registration order (the order backward produces
+// gradients), the first bucket small (1 MB) so communication starts early. A hook on each parameter copies its
+// gradient into the bucket; a full bucket is launched as soon as every earlier bucket has been launched, so all
+// ranks launch the same buckets in the same order. finish() waits for all buckets and writes the summed gradients
+// back into .grad. overlap=false launches everything after backward instead (for comparison).
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "dist/communicator.hpp"
+
+namespace jepa::dist {
+
+class GradReducer {
+ public:
+  GradReducer(std::vector<torch::Tensor> params, Communicator& comm, double bucket_mb, bool overlap);
+  ~GradReducer();
+
+  // Call before backward().
+  void prepare();
+  // Call after backward(): every parameter's .grad then holds the sum over ranks.
+  void finish();
+
+  size_t bucket_count() const { return buckets_.size(); }
+  // Parameter indices per bucket, in launch order (tests).
+  std::vector<std::vector<size_t>> layout() const;
+
+ private:
+  struct Bucket {
+    std::vector<size_t> params;   // indices into params_
+    std::vector<int64_t> offsets; // element offset of each param in flat
+    torch::Tensor flat;
+    size_t ready = 0;
+    std::unique_ptr<Work> work;
+  };
+  void on_grad(size_t param, const torch::Tensor& grad);
+  void launch_ready_buckets();
+  void launch(Bucket& b);
+
+  std::vector<torch::Tensor> params_;
+  Communicator& comm_;
+  bool overlap_;
+  std::vector<Bucket> buckets_;
+  std::vector<size_t> bucket_of_, slot_of_;
+  std::vector<bool> seen_;
+  std::vector<unsigned> hooks_;
+  size_t next_launch_ = 0;
+  std::mutex mu_;  // hooks may run on autograd's device threads
+};
+
+}  // namespace jepa::dist

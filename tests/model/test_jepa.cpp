@@ -1,0 +1,113 @@
+#include <gtest/gtest.h>
+
+#include "model/jepa.hpp"
+#include "model/tiny_encoder.hpp"
+
+using namespace jepa;
+
+namespace {
+config::ModelConfig small_model() {
+  config::ModelConfig m;
+  m.dim = 32;
+  m.layers = 2;
+  m.heads = 4;
+  m.ff_dim = 64;
+  m.dropout = 0.0;
+  m.max_positions = 64;
+  return m;
+}
+}  // namespace
+
+TEST(Loss, ZeroWhenNothingMaskedAndStillDifferentiable) {
+  auto pred = torch::randn({2, 5, 8}, torch::requires_grad());
+  auto loss = model::masked_cosine_loss(pred, torch::randn({2, 5, 8}), torch::zeros({2, 5}, torch::kBool));
+  EXPECT_EQ(loss.item<double>(), 0.0);
+  loss.backward();
+  EXPECT_TRUE(pred.grad().defined());
+  EXPECT_EQ(pred.grad().abs().sum().item<double>(), 0.0);
+}
+
+TEST(Loss, CosineDistanceOverMaskedPositionsOnly) {
+  auto t = torch::randn({1, 3, 4});
+  auto p = t.clone();
+  p[0][2] = -t[0][2];            // opposite direction: distance 2
+  p[0][0] = 3.0 * t[0][0];       // same direction, other norm: distance 0
+  p[0][1] = torch::randn({4});   // unmasked: ignored
+  auto mask = torch::tensor({{true, false, true}});
+  EXPECT_NEAR(model::masked_cosine_loss(p, t, mask).item<double>(), 1.0, 1e-6);
+}
+
+TEST(Jepa, TargetStartsEqualAndFollowsByEma) {
+  torch::manual_seed(0);
+  config::JepaConfig jc;
+  model::Jepa m(small_model(), jc, 100);
+  auto ctx = m.context_encoder->named_parameters();
+  auto tgt = m.target_encoder->named_parameters();
+  for (const auto& p : ctx) EXPECT_TRUE(torch::equal(p.value(), tgt[p.key()])) << p.key();
+  for (const auto& p : tgt) EXPECT_FALSE(p.value().requires_grad());
+
+  std::map<std::string, torch::Tensor> before;
+  for (const auto& p : tgt) before[p.key()] = p.value().clone();
+  {
+    torch::NoGradGuard g;
+    for (auto& p : m.context_encoder->parameters()) p.add_(1.0);
+  }
+  m.ema_update(0.9);
+  for (const auto& p : ctx) {
+    auto expect = 0.9 * before[p.key()] + 0.1 * p.value();
+    EXPECT_TRUE(torch::allclose(tgt[p.key()], expect, 1e-6, 1e-6)) << p.key();
+  }
+}
+
+TEST(Jepa, StateNamesFollowPyTorchLayout) {
+  config::JepaConfig jc;
+  model::Jepa m(small_model(), jc, 100);
+  auto st = m.state();
+  for (const char* k : {"context_encoder.emb.weight", "context_encoder.pos.weight",
+                        "context_encoder.enc.layers.0.self_attn.in_proj_weight",
+                        "context_encoder.enc.layers.1.self_attn.out_proj.bias", "context_encoder.enc.layers.0.linear1.weight",
+                        "context_encoder.enc.layers.0.norm2.bias", "target_encoder.enc.layers.1.linear2.weight",
+                        "predictor.net.0.weight", "predictor.net.3.bias"})
+    EXPECT_TRUE(st.count(k)) << k;
+  EXPECT_EQ(st.at("predictor.net.0.weight").sizes(), (std::vector<int64_t>{64, 32}));
+}
+
+TEST(Jepa, LoadStateRejectsMissingUnexpectedAndMisshapen) {
+  config::JepaConfig jc;
+  model::Jepa m(small_model(), jc, 100);
+  auto st = m.state();
+  std::map<std::string, torch::Tensor> copy;
+  for (auto& [k, v] : st) copy[k] = v.clone();
+
+  auto missing = copy;
+  missing.erase("predictor.net.3.bias");
+  EXPECT_THROW(
+      try { m.load_state(missing); } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("missing tensor 'predictor.net.3.bias'"), std::string::npos);
+        throw;
+      },
+      std::runtime_error);
+  auto extra = copy;
+  extra["predictor.net.9.weight"] = torch::zeros({1});
+  EXPECT_THROW(m.load_state(extra), std::runtime_error);
+  auto shape = copy;
+  shape["context_encoder.emb.weight"] = torch::zeros({3, 3});
+  EXPECT_THROW(m.load_state(shape), std::runtime_error);
+
+  copy["predictor.net.0.bias"].fill_(0.25);
+  m.load_state(copy);
+  EXPECT_TRUE(torch::all(m.state().at("predictor.net.0.bias") == 0.25).item<bool>());
+}
+
+TEST(TinyEncoder, PaddingDoesNotChangeRealTokens) {
+  torch::manual_seed(1);
+  auto cfg = small_model();
+  model::TinyEncoder enc(100, cfg.dim, cfg.layers, cfg.heads, cfg.ff_dim, 0.0, cfg.max_positions);
+  enc.eval();
+  auto ids = torch::tensor({{1, 5, 6, 7, 2}});
+  auto out = enc.forward(ids, torch::ones({1, 5}, torch::kLong));
+  auto padded = torch::tensor({{1, 5, 6, 7, 2, 0, 0}});
+  auto att = torch::tensor({{1, 1, 1, 1, 1, 0, 0}});
+  auto out2 = enc.forward(padded, att);
+  EXPECT_TRUE(torch::allclose(out, out2.slice(1, 0, 5), 1e-5, 1e-5));
+}
