@@ -30,6 +30,9 @@ struct CorpusMeta {
 class CorpusWriter {
  public:
   CorpusWriter(const std::string& path, CorpusMeta meta);
+  // deflate_level 1..9 compresses both datasets (shuffle + deflate); 0 (the default above) stores them raw,
+  // which keeps random document reads cheapest.
+  CorpusWriter(const std::string& path, CorpusMeta meta, int deflate_level);
   ~CorpusWriter();
   CorpusWriter(const CorpusWriter&) = delete;
   CorpusWriter& operator=(const CorpusWriter&) = delete;

@@ -7,7 +7,7 @@
 #include "config/config.hpp"
 #include "data/corpus.hpp"
 
-namespace jepa::testing {
+namespace jepa::fixtures {
 
 inline std::filesystem::path scratch(const std::string& name) {
   auto d = std::filesystem::path(JEPA_BUILD_DIR) / "test_tmp" / name;
@@ -55,4 +55,4 @@ inline config::Config small_config(const std::filesystem::path& dir, const std::
   return c;
 }
 
-}  // namespace jepa::testing
+}  // namespace jepa::fixtures

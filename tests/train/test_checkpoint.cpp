@@ -20,8 +20,8 @@ std::vector<double> run_steps(train::Trainer& t, int64_t until) {
 }  // namespace
 
 TEST(Checkpoint, SaveLoadRoundTrip) {
-  const auto dir = testing::scratch("ckpt_roundtrip");
-  auto cfg = testing::small_config(dir, testing::synthetic_corpus(dir));
+  const auto dir = fixtures::scratch("ckpt_roundtrip");
+  auto cfg = fixtures::small_config(dir, fixtures::synthetic_corpus(dir));
   train::Trainer a(cfg);
   run_steps(a, 3);
   const auto path = a.save();
@@ -51,9 +51,9 @@ TEST(Checkpoint, SaveLoadRoundTrip) {
 }
 
 TEST(Checkpoint, ResumedRunEqualsUninterruptedBitForBit) {
-  const auto dir = testing::scratch("ckpt_resume");
-  const auto corpus = testing::synthetic_corpus(dir, 40);  // 10 batches/epoch: the run crosses an epoch boundary
-  auto cfg = testing::small_config(dir, corpus);
+  const auto dir = fixtures::scratch("ckpt_resume");
+  const auto corpus = fixtures::synthetic_corpus(dir, 40);  // 10 batches/epoch: the run crosses an epoch boundary
+  auto cfg = fixtures::small_config(dir, corpus);
   std::vector<double> full;
   {
     cfg.run.dir = (dir / "full").string();
@@ -79,8 +79,8 @@ TEST(Checkpoint, ResumedRunEqualsUninterruptedBitForBit) {
 }
 
 TEST(Checkpoint, KeepsLastKAndLatestPointsToNewest) {
-  const auto dir = testing::scratch("ckpt_keep");
-  auto cfg = testing::small_config(dir, testing::synthetic_corpus(dir));
+  const auto dir = fixtures::scratch("ckpt_keep");
+  auto cfg = fixtures::small_config(dir, fixtures::synthetic_corpus(dir));
   cfg.train.keep_checkpoints = 2;
   train::Trainer t(cfg);
   fs::create_directories(t.checkpoint_root() + "/step_0000001.tmp.999");  // debris of a crashed writer
@@ -99,8 +99,8 @@ TEST(Checkpoint, KeepsLastKAndLatestPointsToNewest) {
 }
 
 TEST(Checkpoint, CorruptOrMissingPiecesAreClearErrors) {
-  const auto dir = testing::scratch("ckpt_corrupt");
-  auto cfg = testing::small_config(dir, testing::synthetic_corpus(dir));
+  const auto dir = fixtures::scratch("ckpt_corrupt");
+  auto cfg = fixtures::small_config(dir, fixtures::synthetic_corpus(dir));
   std::string path;
   {
     train::Trainer t(cfg);
