@@ -1,7 +1,6 @@
 #include "data/masker.hpp"
 
 #include <algorithm>
-#include <cfenv>
 #include <cmath>
 
 namespace jepa::data {
@@ -10,6 +9,11 @@ int64_t draw_span_length(double mean_span_len, int64_t n, Rng& rng) {
   const double rate = 1.0 / std::max(1.0, mean_span_len);
   const auto len = static_cast<int64_t>(std::floor(rng.exponential(rate)));
   return std::min(n, std::max<int64_t>(1, len));
+}
+
+int64_t mask_target(int64_t n, double mask_ratio) {
+  // nearbyint rounds half to even in the default rounding mode, like Python's round().
+  return std::max<int64_t>(1, static_cast<int64_t>(std::nearbyint(static_cast<double>(n) * mask_ratio)));
 }
 
 std::vector<uint8_t> span_mask(const std::vector<int32_t>& ids, const SpecialIds& special,
@@ -22,8 +26,7 @@ std::vector<uint8_t> span_mask(const std::vector<int32_t>& ids, const SpecialIds
     const int32_t t = ids[static_cast<size_t>(i)];
     return t == special.cls || t == special.sep || t == special.pad;
   };
-  // Python's round() is round-half-even, which is what nearbyint does in the default rounding mode.
-  const auto target = std::max<int64_t>(1, static_cast<int64_t>(std::nearbyint(static_cast<double>(n) * params.mask_ratio)));
+  const int64_t target = mask_target(n, params.mask_ratio);
   int64_t masked = 0, attempts = 0;
   const int64_t max_attempts = 4 * n;
   while (masked < target && attempts < max_attempts) {

@@ -18,6 +18,9 @@ struct MaskParams {
 std::vector<uint8_t> span_mask(const std::vector<int32_t>& ids, const SpecialIds& special,
                                const MaskParams& params, Rng& rng);
 
+// How many positions the masker aims for: max(1, round_half_even(n * mask_ratio)), as Python's round().
+int64_t mask_target(int64_t n, double mask_ratio);
+
 // One span length draw: min(n, max(1, floor(Exp(rate = 1/max(1, mean))))).
 int64_t draw_span_length(double mean_span_len, int64_t n, Rng& rng);
 

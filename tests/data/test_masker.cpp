@@ -38,7 +38,7 @@ TEST(Masker, ReachesTargetWhereReachable) {
     for (int body = 3; body <= 126; body += 7) {
       const auto ids = sequence(body, sp);
       const int64_t n = static_cast<int64_t>(ids.size());
-      const int64_t target = std::max<int64_t>(1, std::llround(std::nearbyint(n * ratio)));
+      const int64_t target = mask_target(n, ratio);
       for (uint64_t s = 0; s < 50; ++s) {
         Rng rng = mask_rng(1, 2, s);
         const auto m = span_mask(ids, sp, {ratio, 5}, rng);
@@ -61,15 +61,12 @@ TEST(Masker, UnreachableTargetStopsAfterAttemptBudget) {
   EXPECT_EQ(std::accumulate(m.begin(), m.end(), 0), 0);
 }
 
-TEST(Masker, RoundsHalfToEvenLikePython) {
-  SpecialIds sp;
-  // n = 5, ratio 0.5 -> 2.5 -> Python round() gives 2; with mean span 1 each span is exactly 1 token.
-  const auto ids = sequence(3, sp);
-  for (uint64_t s = 0; s < 100; ++s) {
-    Rng rng(s);
-    const auto m = span_mask(ids, sp, {0.5, 1}, rng);
-    EXPECT_EQ(std::accumulate(m.begin(), m.end(), 0), 2);
-  }
+TEST(Masker, TargetRoundsHalfToEvenLikePython) {
+  EXPECT_EQ(mask_target(5, 0.5), 2);    // round(2.5) = 2
+  EXPECT_EQ(mask_target(7, 0.5), 4);    // round(3.5) = 4
+  EXPECT_EQ(mask_target(3, 0.5), 2);    // round(1.5) = 2
+  EXPECT_EQ(mask_target(128, 0.3), 38); // round(38.4)
+  EXPECT_EQ(mask_target(2, 0.1), 1);    // max(1, round(0.2))
 }
 
 TEST(Masker, SpanLengthDistributionMatchesReference) {

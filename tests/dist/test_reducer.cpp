@@ -50,7 +50,7 @@ TEST_P(Reducer, SumsEveryGradientInFixedReverseOrderBuckets) {
   RecordingComm comm;
   bool in_backward = false;
   comm.in_backward = &in_backward;
-  GradReducer reducer(params, comm, /*bucket_mb=*/0.5, overlap);
+  GradReducer reducer(params, comm, /*bucket_mb=*/0.01, overlap);
 
   // Layout: reverse registration order, every parameter exactly once, several buckets.
   const auto layout = reducer.layout();

@@ -41,9 +41,12 @@ TEST(Checkpoint, SaveLoadRoundTrip) {
   auto& ga = a.optimizer().state();
   auto& gb = b.optimizer().state();
   ASSERT_EQ(ga.size(), gb.size());
-  for (const auto& [key, st] : ga) {
-    auto& x = static_cast<torch::optim::AdamWParamState&>(*st);
-    auto& y = static_cast<torch::optim::AdamWParamState&>(*gb.at(key));
+  const auto pa = a.model().trainable_parameters(), pb = b.model().trainable_parameters();
+  ASSERT_EQ(pa.size(), ga.size());
+  for (size_t i = 0; i < pa.size(); ++i) {
+    // LibTorch keys optimizer state by the parameter's TensorImpl
+    auto& x = static_cast<torch::optim::AdamWParamState&>(*ga.at(pa[i].unsafeGetTensorImpl()));
+    auto& y = static_cast<torch::optim::AdamWParamState&>(*gb.at(pb[i].unsafeGetTensorImpl()));
     EXPECT_EQ(x.step(), y.step());
     EXPECT_TRUE(torch::equal(x.exp_avg(), y.exp_avg()));
     EXPECT_TRUE(torch::equal(x.exp_avg_sq(), y.exp_avg_sq()));
