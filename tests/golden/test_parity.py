@@ -26,7 +26,7 @@ def main():
     torch.set_num_threads(1)
     work = gu.scratch("parity")
     corpus = gu.prepare_corpus(work)
-    cfg = dict(dim=64, layers=2, heads=4, ff=256, mult=2, lr=1e-3, wd=0.01, warmup=5, ema=0.95)
+    cfg = dict(dim=64, layers=2, heads=4, ff=256, mult=2, lr=1e-4, wd=0.01, warmup=5, ema=0.95)
     overrides = [f"data.path={corpus}", "data.max_length=48", "train.batch_size=4", f"train.steps={STEPS}",
                  "train.device=cpu", "model.dropout=0.0", f"model.dim={cfg['dim']}", f"model.layers={cfg['layers']}",
                  f"model.heads={cfg['heads']}", f"model.ff_dim={cfg['ff']}", f"model.pred_hidden_mult={cfg['mult']}",
@@ -72,13 +72,14 @@ def main():
             print(f"step 0: {len(grads)} gradient tensors, max abs diff {worst_grad:.3e}")
 
     final = load_file(str(dump / "final.safetensors"))
-    worst_param = 0.0
+    worst_param, worst_name = 0.0, ""
     for name, p in model.state_dict().items():
         pd = (p - final[name]).abs().max().item()
-        worst_param = max(worst_param, pd)
+        if pd > worst_param:
+            worst_param, worst_name = pd, name
         if pd > PARAM_TOL:
             failures.append(f"param {name}: max abs diff after {STEPS} steps {pd:.3e}")
-    print(f"{STEPS} steps: max loss diff {worst_loss:.3e}, max param diff {worst_param:.3e} "
+    print(f"{STEPS} steps: max loss diff {worst_loss:.3e}, max param diff {worst_param:.3e} ({worst_name}) "
           f"over {len(final)} tensors; final loss ours {ours[-1]['loss']:.6f}")
     if failures:
         print("\n".join(failures[:20]))
