@@ -58,6 +58,7 @@ void visit_fields(C& c, F&& f) {
   f("train", "keep_checkpoints", c.train.keep_checkpoints);
   f("train", "resume", c.train.resume);
   f("train", "detect_anomaly", c.train.detect_anomaly);
+  f("train", "precision", c.train.precision);
   f("train", "note", c.train.note);
 
   f("data", "path", c.data.path);
@@ -71,6 +72,9 @@ void visit_fields(C& c, F&& f) {
   f("dist", "check_sync_every", c.dist.check_sync_every);
   f("dist", "timeout_s", c.dist.timeout_s);
   f("dist", "fault", c.dist.fault);
+
+  f("monitor", "min_std", c.monitor.min_std);
+  f("monitor", "min_effective_rank", c.monitor.min_effective_rank);
 
   f("run", "dir", c.run.dir);
 }
@@ -243,7 +247,11 @@ void validate(const Config& c) {
   if (!valid_device(t.device))
     throw ConfigError("config key 'train.device': value '" + t.device +
                       "' is invalid (must be one of: auto, cpu, cuda, cuda:N)");
+  if (t.precision != "fp32" && t.precision != "bf16")
+    throw ConfigError("config key 'train.precision': value '" + t.precision + "' is invalid (must be one of: fp32, bf16)");
   at_least("train.threads", t.threads, 0);
+  if (c.monitor.min_std < 0) throw ConfigError("config key 'monitor.min_std': must be >= 0");
+  if (c.monitor.min_effective_rank < 0) throw ConfigError("config key 'monitor.min_effective_rank': must be >= 0");
   at_least("train.keep_checkpoints", t.keep_checkpoints, 1);
   non_empty("train.resume", t.resume);
 

@@ -58,6 +58,7 @@ struct TrainConfig {
   int64_t keep_checkpoints = 3;
   std::string resume = "none";     // none | auto | <checkpoint dir>
   bool detect_anomaly = false;     // autograd anomaly detection (debugging; slow)
+  std::string precision = "fp32";  // fp32 | bf16 (CUDA autocast; master weights, optimizer and EMA stay fp32)
   std::optional<std::string> note;
 };
 
@@ -77,6 +78,11 @@ struct DistConfig {
   std::string fault = "none";      // test-only fault injection: <abort|hang|perturb_target>@<rank>:<step>
 };
 
+struct MonitorConfig {
+  double min_std = 0.01;             // warn when the mean per-dimension std of target embeddings falls below
+  double min_effective_rank = 2.0;   // warn when the effective rank of a batch of embeddings falls below
+};
+
 struct RunConfig {
   std::string dir = "runs/smoke";
 };
@@ -88,6 +94,7 @@ struct Config {
   TrainConfig train;
   DataConfig data;
   DistConfig dist;
+  MonitorConfig monitor;
   RunConfig run;
 };
 

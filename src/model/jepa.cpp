@@ -7,6 +7,8 @@ namespace jepa::model {
 torch::Tensor masked_cosine_loss(const torch::Tensor& pred, const torch::Tensor& target, const torch::Tensor& mask,
                                  double denominator) {
   const auto D = pred.size(-1);
+  // Cosines in fp32 even when the encoders ran under bf16 autocast.
+  if (pred.scalar_type() != torch::kFloat) return masked_cosine_loss(pred.to(torch::kFloat), target.to(torch::kFloat), mask, denominator);
   auto idx = mask.reshape({-1}).nonzero().squeeze(1);
   if (idx.numel() == 0) return pred.sum() * 0.0;
   namespace F = torch::nn::functional;

@@ -1,6 +1,7 @@
 #include "train/trainer.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/autocast_mode.h>
 
 #include <atomic>
 #include <chrono>
@@ -42,6 +43,25 @@ void set_generator_state(const torch::Tensor& st) {
   std::lock_guard<std::mutex> lock(gen.mutex());
   gen.set_state(st);
 }
+
+// bf16 autocast on CUDA for the forward passes of one step (RAII).
+class Autocast {
+ public:
+  explicit Autocast(bool on) : on_(on) {
+    if (!on_) return;
+    at::autocast::set_autocast_enabled(at::kCUDA, true);
+    at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+    at::autocast::increment_nesting();
+  }
+  ~Autocast() {
+    if (!on_) return;
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    at::autocast::set_autocast_enabled(at::kCUDA, false);
+  }
+
+ private:
+  bool on_;
+};
 
 std::string rng_key(int rank) { return rank == 0 ? "cpu" : "cpu.rank" + std::to_string(rank); }
 
@@ -99,6 +119,8 @@ Trainer::Trainer(config::Config cfg, dist::Control* control)
       device_(pick_device(cfg_.train.device, control_->world().local_rank)) {
   const auto& w = control_->world();
   parse_fault(cfg_.dist.fault);  // validate early, on every rank
+  if (cfg_.train.precision == "bf16" && !device_.is_cuda())
+    throw std::runtime_error("train.precision=bf16 needs a CUDA device (device is " + device_.str() + "); use fp32 on CPU");
 
   auto corpus = std::make_shared<data::CorpusReader>(cfg_.data.path);
   if (cfg_.data.vocab) corpus->check_vocab(data::sha256_file(*cfg_.data.vocab));
@@ -176,7 +198,11 @@ StepStats Trainer::step(const data::Batch& host_batch) {
   model_->train(true);
   std::optional<torch::autograd::DetectAnomalyGuard> anomaly;
   if (cfg_.train.detect_anomaly) anomaly.emplace();
-  auto loss = model_->loss(b.masked_input_ids, b.input_ids, b.attention_mask, b.pred_mask, denominator);
+  torch::Tensor loss;
+  {
+    Autocast autocast(cfg_.train.precision == "bf16");
+    loss = model_->loss(b.masked_input_ids, b.input_ids, b.attention_mask, b.pred_mask, denominator);
+  }
   optimizer_->zero_grad();
   if (reducer_) reducer_->prepare();
   loss.backward();
