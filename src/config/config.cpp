@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <limits>
 #include <type_traits>
 #include <utility>
@@ -260,10 +261,17 @@ void validate(const Config& c) {
   at_least("data.max_length", d.max_length, 3);  // [CLS] + at least one token + [SEP]
   if (d.vocab) non_empty("data.vocab", *d.vocab);
   if (d.max_docs) at_least("data.max_docs", *d.max_docs, 1);
-  if (m.name == "tiny" && d.max_length > m.max_positions)
+  // model.name: a built-in kind, else a local Hugging Face model directory (whose config.json gives the
+  // architecture and its max_position_embeddings; checked when the encoder is built).
+  const bool builtin = m.name == "tiny" || m.name == "bert" || m.name == "distilbert";
+  std::error_code ec;
+  if (!builtin && !std::filesystem::is_directory(m.name, ec))
+    throw ConfigError("model.name '" + m.name +
+                      "' is not tiny|bert|distilbert and not a local directory (models are never downloaded)");
+  if (builtin && d.max_length > m.max_positions)
     throw ConfigError("config key 'data.max_length': value " + std::to_string(d.max_length) +
                       " is out of range (must be <= model.max_positions = " + std::to_string(m.max_positions) +
-                      " for the tiny encoder)");
+                      " for the " + m.name + " encoder)");
 
   const auto& ds = c.dist;
   if (ds.backend != "auto" && ds.backend != "mpi" && ds.backend != "nccl")

@@ -17,7 +17,7 @@ struct ConfigError : std::runtime_error {
 };
 
 struct ModelConfig {
-  std::string name = "tiny";     // tiny | (later) a local HF model dir
+  std::string name = "tiny";     // tiny | bert | distilbert | a local HF model dir (model/encoder.hpp)
   int64_t dim = 256;
   int64_t layers = 4;
   int64_t heads = 4;

@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -40,7 +41,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kUsage =
-    "usage: jepa_prep --input FILE --output OUT.h5 --vocab VOCAB.txt [options]\n"
+    "usage: jepa_prep --input FILE --output OUT.h5 (--vocab VOCAB.txt | --model-dir DIR) [options]\n"
     "\n"
     "Tokenizes a corpus (BERT-uncased WordPiece, same ids as HF tokenizers) into an HDF5 file for jepa_dist.\n"
     "\n"
@@ -48,6 +49,7 @@ constexpr const char* kUsage =
     "  --output OUT.h5      HDF5 corpus to write (written to OUT.h5.tmp, renamed when complete; parent\n"
     "                       directories are created; an existing OUT.h5 is only replaced on success)\n"
     "  --vocab VOCAB.txt    WordPiece vocabulary (its SHA-256 is recorded in the output)\n"
+    "  --model-dir DIR      a local Hugging Face model dir: use DIR/vocab.txt (for model.name=DIR)\n"
     "  --format F           auto|text|jsonl (default auto: jsonl for *.jsonl, *.ndjson, *.json, else text)\n"
     "  --max-length N       sequence length incl. [CLS]/[SEP]; bodies are truncated to N-2 tokens (default 512)\n"
     "  --max-docs N         stop after N documents (default: all)\n"
@@ -66,7 +68,7 @@ std::atomic<bool> g_interrupted{false};
 extern "C" void on_signal(int) { g_interrupted = true; }
 
 struct Args {
-  std::string input, output, vocab, format = "auto", text_field = "text";
+  std::string input, output, vocab, model_dir, format = "auto", text_field = "text";
   int64_t max_length = 512;
   std::optional<int64_t> max_docs;
   int deflate = 0;
@@ -83,6 +85,28 @@ int64_t parse_int(const std::string& flag, const std::string& v, int64_t min) {
   if (used != v.size() || v.empty()) throw Error(flag + " expects an integer, got '" + v + "'");
   if (x < min) throw Error(flag + " must be at least " + std::to_string(min) + ", got " + v);
   return x;
+}
+
+// --model-dir DIR: DIR/vocab.txt, which must exist; an uncased tokenizer (our WordPiece lower-cases).
+std::string model_dir_vocab(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) throw Error("--model-dir '" + dir + "' is not a directory");
+  const auto vocab = std::filesystem::path(dir) / "vocab.txt";
+  if (!std::filesystem::is_regular_file(vocab, ec))
+    throw Error("--model-dir '" + dir + "' has no vocab.txt (only WordPiece vocabularies are supported)");
+  const auto tc = std::filesystem::path(dir) / "tokenizer_config.json";
+  if (std::filesystem::is_regular_file(tc, ec)) {
+    nlohmann::json j;
+    try {
+      std::ifstream in(tc);
+      j = nlohmann::json::parse(in);
+    } catch (const std::exception&) {
+      throw Error("'" + tc.string() + "' is not valid JSON");
+    }
+    if (j.is_object() && j.contains("do_lower_case") && j["do_lower_case"].is_boolean() && !j["do_lower_case"].get<bool>())
+      throw Error("--model-dir '" + dir + "' has a cased tokenizer (do_lower_case false); jepa_prep only does uncased WordPiece");
+  }
+  return vocab.string();
 }
 
 // Returns nullopt when --help was asked for.
@@ -106,6 +130,7 @@ std::optional<Args> parse_args(int argc, char** argv) {
     if (flag == "--input") a.input = next();
     else if (flag == "--output") a.output = next();
     else if (flag == "--vocab") a.vocab = next();
+    else if (flag == "--model-dir") a.model_dir = next();
     else if (flag == "--format") a.format = next();
     else if (flag == "--text-field") a.text_field = next();
     else if (flag == "--max-length") a.max_length = parse_int(flag, next(), 2);
@@ -115,7 +140,11 @@ std::optional<Args> parse_args(int argc, char** argv) {
   }
   if (a.input.empty()) throw Error("--input is required (see --help)");
   if (a.output.empty()) throw Error("--output is required (see --help)");
-  if (a.vocab.empty()) throw Error("--vocab is required (see --help)");
+  if (!a.model_dir.empty()) {
+    if (!a.vocab.empty()) throw Error("give either --vocab or --model-dir, not both");
+    a.vocab = model_dir_vocab(a.model_dir);
+  }
+  if (a.vocab.empty()) throw Error("--vocab or --model-dir is required (see --help)");
   if (a.format != "auto" && a.format != "text" && a.format != "jsonl")
     throw Error("--format must be auto, text or jsonl, got '" + a.format + "'");
   if (a.deflate > 9) throw Error("--deflate must be 0-9");

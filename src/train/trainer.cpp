@@ -12,6 +12,7 @@
 
 #include "data/rng.hpp"
 #include "log/log.hpp"
+#include "train/collapse.hpp"
 #include "train/metrics.hpp"
 #include "train/schedule.hpp"
 
@@ -64,6 +65,22 @@ class Autocast {
 };
 
 std::string rng_key(int rank) { return rank == 0 ? "cpu" : "cpu.rank" + std::to_string(rank); }
+
+// Collapse monitor: the target encoder (eval mode, fp32, no grad; weights after this step's EMA) on the original view
+// of this rank's batch, mean-pooled over real tokens. One extra target forward per log step; no random numbers are
+// drawn, so logging does not change training. nullopt for a batch of fewer than 2 rows.
+std::optional<CollapseStats> target_collapse_stats(model::Jepa& model, const data::Batch& batch,
+                                                   const torch::Device& device) {
+  if (batch.input_ids.size(0) < 2) return std::nullopt;
+  torch::NoGradGuard no_grad;
+  auto& target = *model.target_encoder;
+  const bool was_training = target.is_training();
+  target.eval();
+  const auto ids = batch.input_ids.to(device), mask = batch.attention_mask.to(device);
+  const auto pooled = mean_pool(target.forward(ids, mask), mask);
+  target.train(was_training);
+  return collapse_stats(pooled);
+}
 
 // dist.fault = "<kind>@<rank>:<step>" (test-only): abort | hang | perturb_target.
 struct Fault {
@@ -294,7 +311,8 @@ int64_t Trainer::fit() {
   auto window_start = start;
   const int64_t first_step = state_.step;
   while (state_.step < cfg_.train.steps) {
-    const StepStats last = step(batch(state_.step));
+    const data::Batch current = batch(state_.step);
+    const StepStats last = step(current);
     state_.window_loss_sum += last.loss;
     state_.window_steps += 1;
     state_.window_tokens += last.tokens;
@@ -305,15 +323,38 @@ int64_t Trainer::fit() {
       const double per_step = elapsed / static_cast<double>(state_.step - first_step);
       const double mean_loss = state_.window_loss_sum / static_cast<double>(state_.window_steps);
       const double tok_s = static_cast<double>(state_.window_tokens) / std::max(window_s, 1e-9);
-      log::info(log::strf("step %lld/%lld | loss %.4f | lr %.3e | %.0f tok/s | elapsed %s | eta %s",
+      // Each rank measures its own batch (no communication); metrics.jsonl holds rank 0's.
+      const auto emb = target_collapse_stats(*model_, current, device_);
+      const std::string emb_text =
+          emb ? log::strf(" | rank %.1f std %.3f cos %.2f", emb->effective_rank, emb->std_mean, emb->mean_cosine) : "";
+      log::info(log::strf("step %lld/%lld | loss %.4f | lr %.3e%s | %.0f tok/s | elapsed %s | eta %s",
                           static_cast<long long>(state_.step), static_cast<long long>(cfg_.train.steps), mean_loss,
-                          last.lr, tok_s, format_duration(elapsed).c_str(),
+                          last.lr, emb_text.c_str(), tok_s, format_duration(elapsed).c_str(),
                           format_duration(per_step * static_cast<double>(cfg_.train.steps - state_.step)).c_str()));
-      if (metrics)
-        metrics->write({{"step", state_.step}, {"loss", mean_loss}, {"lr", last.lr}, {"tokens_per_s", tok_s},
-                        {"tokens", state_.window_tokens}, {"step_time_s", window_s / static_cast<double>(state_.window_steps)},
-                        {"grad_norm", last.grad_norm}, {"ema_m", last.ema_m},
-                        {"epoch", loader_->sampler().epoch_of(state_.step - 1)}, {"elapsed_s", elapsed}});
+      if (emb && emb->std_mean < cfg_.monitor.min_std)
+        log::warn(log::strf("collapse monitor: step %lld: emb_std_mean %.4g is below monitor.min_std %.4g (target "
+                            "embeddings of %lld sequences)",
+                            static_cast<long long>(state_.step), emb->std_mean, cfg_.monitor.min_std,
+                            static_cast<long long>(emb->n)));
+      if (emb && emb->effective_rank < cfg_.monitor.min_effective_rank)
+        log::warn(log::strf("collapse monitor: step %lld: effective_rank %.4g is below monitor.min_effective_rank %.4g "
+                            "(target embeddings of %lld sequences)",
+                            static_cast<long long>(state_.step), emb->effective_rank, cfg_.monitor.min_effective_rank,
+                            static_cast<long long>(emb->n)));
+      if (metrics) {
+        nlohmann::ordered_json rec = {{"step", state_.step}, {"loss", mean_loss}, {"lr", last.lr}, {"tokens_per_s", tok_s},
+                                      {"tokens", state_.window_tokens},
+                                      {"step_time_s", window_s / static_cast<double>(state_.window_steps)},
+                                      {"grad_norm", last.grad_norm}, {"ema_m", last.ema_m},
+                                      {"epoch", loader_->sampler().epoch_of(state_.step - 1)}, {"elapsed_s", elapsed}};
+        if (emb) {
+          rec["emb_std_mean"] = emb->std_mean;
+          rec["emb_std_min"] = emb->std_min;
+          rec["effective_rank"] = emb->effective_rank;
+          rec["mean_cosine"] = emb->mean_cosine;
+        }
+        metrics->write(rec);
+      }
       state_.window_loss_sum = 0;
       state_.window_steps = 0;
       state_.window_tokens = 0;
