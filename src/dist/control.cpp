@@ -29,32 +29,21 @@ void Control::wait(MPI_Request& req, const std::string& what) {
   }
 }
 
-double Control::sum(double v, const char* what) {
-  if (!world_.mpi) return v;
-  double out = 0;
+namespace {
+template <class T>
+T allreduce_scalar(Control& c, T v, MPI_Datatype type, MPI_Op op, const char* what) {
+  if (!c.world().mpi) return v;
+  T out{};
   MPI_Request r;
-  MPI_Iallreduce(&v, &out, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD, &r);
-  wait(r, what);
+  MPI_Iallreduce(&v, &out, 1, type, op, MPI_COMM_WORLD, &r);
+  c.wait(r, what);
   return out;
 }
+}  // namespace
 
-int64_t Control::sum(int64_t v, const char* what) {
-  if (!world_.mpi) return v;
-  int64_t out = 0;
-  MPI_Request r;
-  MPI_Iallreduce(&v, &out, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD, &r);
-  wait(r, what);
-  return out;
-}
-
-int Control::max(int v, const char* what) {
-  if (!world_.mpi) return v;
-  int out = 0;
-  MPI_Request r;
-  MPI_Iallreduce(&v, &out, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD, &r);
-  wait(r, what);
-  return out;
-}
+double Control::sum(double v, const char* what) { return allreduce_scalar(*this, v, MPI_DOUBLE, MPI_SUM, what); }
+int64_t Control::sum(int64_t v, const char* what) { return allreduce_scalar(*this, v, MPI_INT64_T, MPI_SUM, what); }
+int Control::max(int v, const char* what) { return allreduce_scalar(*this, v, MPI_INT, MPI_MAX, what); }
 
 std::vector<uint64_t> Control::allgather(uint64_t v, const char* what) {
   if (!world_.mpi) return {v};
