@@ -16,6 +16,9 @@ class Work {
  public:
   virtual ~Work() = default;
   virtual void wait() = 0;
+  // Lets the library progress the collective without blocking (MPI's non-blocking collectives only advance
+  // inside MPI calls); called while backward is still producing gradients.
+  virtual void poll() {}
 };
 
 class Communicator {

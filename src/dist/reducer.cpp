@@ -75,6 +75,7 @@ void GradReducer::on_grad(size_t k, const torch::Tensor& grad) {
     ++b.ready;
   }
   launch_ready_buckets();
+  for (size_t i = 0; i < next_launch_; ++i) buckets_[i].work->poll();
 }
 
 void GradReducer::finish() {
