@@ -50,7 +50,7 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
 
 void init_weights(torch::nn::Module& root, double std) {
   torch::NoGradGuard no_grad;
-  for (const auto& m : root.modules()) {
+  for (const auto& m : root.modules(/*include_self=*/false)) {
     if (auto* lin = m->as<torch::nn::Linear>()) {
       lin->weight.normal_(0.0, std);
       if (lin->bias.defined()) lin->bias.zero_();

@@ -3,8 +3,6 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <set>
-#include <sstream>
 #include <stdexcept>
 
 #include <torch/torch.h>
@@ -17,8 +15,9 @@ using nlohmann::json;
 
 namespace {
 
-[[noreturn]] void fail(const std::string& source, const std::string& what) {
-  throw std::runtime_error("config.json '" + source + "': " + what);
+// `where` is "config.json '<path>'" or "model.name=bert"; every message is one line.
+[[noreturn]] void fail(const std::string& where, const std::string& what) {
+  throw std::runtime_error(where + ": " + what);
 }
 
 int64_t get_int(const json& j, const char* key, int64_t def, const std::string& src) {
@@ -62,7 +61,7 @@ void check(const HfConfig& c, const std::string& src) {
     if (v < 1) fail(src, std::string("key '") + key + "' is " + std::to_string(v) + ", must be >= 1");
   };
   const bool bert = c.model_type == "bert";
-  positive(bert ? "vocab_size" : "vocab_size", c.vocab_size);
+  positive("vocab_size", c.vocab_size);
   positive(bert ? "hidden_size" : "dim", c.hidden_size);
   positive(bert ? "num_hidden_layers" : "n_layers", c.num_layers);
   positive(bert ? "num_attention_heads" : "n_heads", c.num_heads);
@@ -85,7 +84,8 @@ bool is_hf_kind(const std::string& name) { return name == "bert" || name == "dis
 
 const char* supported_activations() { return "gelu, gelu_new, gelu_pytorch_tanh, relu, silu"; }
 
-HfConfig parse_hf_config(const json& j, const std::string& src) {
+HfConfig parse_hf_config(const json& j, const std::string& source) {
+  const std::string src = "config.json '" + source + "'";
   if (!j.is_object()) fail(src, "not a JSON object");
   HfConfig c;
   const auto type_it = j.find("model_type");
@@ -206,7 +206,7 @@ HfConfig hf_config_from_model(const config::ModelConfig& m, int64_t vocab_size) 
   c.intermediate_size = m.ff_dim;
   c.max_positions = m.max_positions;
   c.hidden_dropout = c.attention_dropout = m.dropout;
-  check(c, "model." + m.name);
+  check(c, "model.name=" + m.name);
   return c;
 }
 

@@ -148,7 +148,7 @@ int run(const Args& a) {
     throw std::runtime_error("vocab '" + vocab + "' has " + std::to_string(tok.vocab_size()) +
                              " entries but the encoder's vocab_size is " + std::to_string(vocab_size));
   if (fs::is_regular_file(cfg.data.path, ec)) {
-    const auto& sha = jepa::data::CorpusReader(cfg.data.path).meta().vocab_sha256;
+    const std::string sha = jepa::data::CorpusReader(cfg.data.path).meta().vocab_sha256;
     if (!sha.empty() && sha != tok.vocab_sha256())
       throw std::runtime_error("vocab '" + vocab + "' is not the vocabulary corpus '" + cfg.data.path +
                                "' was prepared with (SHA-256 differs); pass the right one with --vocab");
