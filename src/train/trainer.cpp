@@ -12,6 +12,7 @@
 
 #include "data/rng.hpp"
 #include "log/log.hpp"
+#include "model/hf_config.hpp"
 #include "train/collapse.hpp"
 #include "train/metrics.hpp"
 #include "train/schedule.hpp"
@@ -143,9 +144,6 @@ Trainer::Trainer(config::Config cfg, dist::Control* control)
   if (cfg_.data.vocab) corpus->check_vocab(data::sha256_file(*cfg_.data.vocab));
   corpus_ = corpus;
   const int64_t n_docs = cfg_.data.max_docs ? std::min(corpus_->size(), *cfg_.data.max_docs) : corpus_->size();
-  if (cfg_.data.max_length > cfg_.model.max_positions)
-    throw std::runtime_error("data.max_length " + std::to_string(cfg_.data.max_length) + " exceeds model.max_positions " +
-                             std::to_string(cfg_.model.max_positions));
   const auto seed = static_cast<uint64_t>(cfg_.train.seed);
   loader_ = std::make_unique<data::Loader>(corpus_, data::DistributedSampler(n_docs, cfg_.train.batch_size, w.rank, w.size, seed),
                                            cfg_.data.max_length,
@@ -153,6 +151,14 @@ Trainer::Trainer(config::Config cfg, dist::Control* control)
 
   torch::manual_seed(seed);  // weight init (and dropout, single process)
   model_ = std::make_unique<model::Jepa>(cfg_.model, cfg_.jepa, corpus_->meta().vocab_size);
+  // A model directory brings its own limits and vocabulary; the corpus must fit both.
+  if (const auto* hf = model_->context_encoder->hf_config()) {
+    if (cfg_.data.max_length > hf->max_positions)
+      throw std::runtime_error("data.max_length " + std::to_string(cfg_.data.max_length) + " exceeds the model's " +
+                               "max_position_embeddings " + std::to_string(hf->max_positions));
+    const auto vocab = fs::path(cfg_.model.name) / "vocab.txt";
+    if (fs::is_directory(cfg_.model.name) && fs::exists(vocab)) corpus_->check_vocab(data::sha256_file(vocab.string()));
+  }
   model_->to(device_);
   comm_ = dist::make_communicator(cfg_.dist.backend, *control_, device_);
   if (w.size > 1) {
