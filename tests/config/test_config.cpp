@@ -605,7 +605,8 @@ TEST(ConfigShipped, BasePreset) {
   EXPECT_EQ(c.optim.weight_decay, 0.01);
   EXPECT_EQ(c.data.max_length, 128);
   EXPECT_EQ(c.train.seed, 42);
-  EXPECT_EQ(c.model.name, "tiny");
+  EXPECT_EQ(c.model.name, "distilbert");
+  EXPECT_EQ(c.model.dim, 768);
   EXPECT_EQ(c.run.dir, "runs/base");
 }
 
