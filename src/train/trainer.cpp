@@ -364,7 +364,7 @@ int64_t Trainer::fit() {
       state_.window_loss_sum = 0;
       state_.window_steps = 0;
       state_.window_tokens = 0;
-      window_start = now;
+      window_start = std::chrono::steady_clock::now();  // tokens/s measures training, not this logging work
     }
     if (cfg_.dist.check_sync_every > 0 && state_.step % cfg_.dist.check_sync_every == 0) check_sync();
     // Ranks agree on stopping (a signal may reach only some of them), then checkpoint and leave cleanly.
