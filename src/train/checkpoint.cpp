@@ -1,10 +1,13 @@
 #include "train/checkpoint.hpp"
 
 #include <fcntl.h>
+#include <stdio.h>  // renameat2, RENAME_EXCHANGE (glibc >= 2.28)
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -85,8 +88,15 @@ std::string save_checkpoint(const std::string& root, const model::Jepa& model, t
   for (const auto& f : fs::directory_iterator(tmp)) fsync_path(f.path());
   fsync_path(tmp);
 
-  fs::remove_all(final_dir);  // a re-save of the same step (e.g. final save right after a periodic one)
-  fs::rename(tmp, final_dir);
+  if (fs::exists(final_dir)) {
+    // Re-saving a step (e.g. a resumed run that was already complete): swap the directories atomically so `latest`
+    // never names a missing or half-written directory, then drop the old copy.
+    if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, final_dir.c_str(), RENAME_EXCHANGE) != 0)
+      throw std::runtime_error("checkpoint: cannot replace " + final_dir.string() + ": " + std::strerror(errno));
+    fs::remove_all(tmp);
+  } else {
+    fs::rename(tmp, final_dir);
+  }
   fsync_path(root);
   replace_file(fs::path(root) / "latest", checkpoint_name(state.step) + "\n");
 

@@ -375,7 +375,10 @@ int64_t Trainer::fit() {
     }
     if (state_.step % cfg_.train.save_every == 0 && state_.step < cfg_.train.steps) log::info("saved checkpoint " + save());
   }
-  log::info("training done: final checkpoint " + save());
+  if (state_.step == first_step && resumed_from_)
+    log::info("nothing to do: the resumed checkpoint is already at train.steps");
+  else
+    log::info("training done: final checkpoint " + save());
   return state_.step;
 }
 

@@ -130,3 +130,22 @@ TEST(Checkpoint, CorruptOrMissingPiecesAreClearErrors) {
   c.train.resume = (dir / "nope").string();
   EXPECT_THROW(train::Trainer t(c), std::runtime_error);
 }
+
+TEST(Checkpoint, ResavingAStepReplacesItAtomically) {
+  const auto dir = fixtures::scratch("ckpt_resave");
+  auto cfg = fixtures::small_config(dir, fixtures::synthetic_corpus(dir));
+  train::Trainer t(cfg);
+  run_steps(t, 1);
+  const auto first = t.save();
+  {
+    torch::NoGradGuard g;
+    t.model().predictor->parameters().front().fill_(0.5);
+  }
+  EXPECT_EQ(t.save(), first);  // same step, same directory, new contents
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(t.checkpoint_root())) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"latest", "step_0000001"}));  // no leftovers
+  auto w = model::load_safetensors(first + "/model.safetensors");
+  EXPECT_TRUE(torch::all(w.at("predictor.net.0.weight") == 0.5).item<bool>());
+}
