@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "tools/cli_args.hpp"
 #include "config/config.hpp"
 #include "data/batch.hpp"
 #include "data/corpus.hpp"
@@ -67,16 +68,9 @@ struct Args {
 };
 
 int64_t parse_int(const std::string& flag, const std::string& v, int64_t min) {
-  size_t used = 0;
-  int64_t x = 0;
-  try {
-    x = std::stoll(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != v.size() || v.empty() || x < min)
-    throw UsageError(flag + " expects an integer >= " + std::to_string(min) + ", got '" + v + "'");
-  return x;
+  const auto x = tools::parse_int64(v);
+  if (!x || *x < min) throw UsageError(flag + " expects an integer >= " + std::to_string(min) + ", got '" + v + "'");
+  return *x;
 }
 
 Args parse_args(int argc, char** argv) {

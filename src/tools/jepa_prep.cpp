@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tools/cli_args.hpp"
 #include "data/corpus.hpp"
 #include "data/tokenizer.hpp"
 
@@ -75,16 +76,10 @@ struct Args {
 };
 
 int64_t parse_int(const std::string& flag, const std::string& v, int64_t min) {
-  size_t used = 0;
-  int64_t x = 0;
-  try {
-    x = std::stoll(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != v.size() || v.empty()) throw Error(flag + " expects an integer, got '" + v + "'");
-  if (x < min) throw Error(flag + " must be at least " + std::to_string(min) + ", got " + v);
-  return x;
+  const auto x = tools::parse_int64(v);
+  if (!x) throw Error(flag + " expects an integer, got '" + v + "'");
+  if (*x < min) throw Error(flag + " must be at least " + std::to_string(min) + ", got " + v);
+  return *x;
 }
 
 // --model-dir DIR: DIR/vocab.txt, which must exist; an uncased tokenizer (our WordPiece lower-cases).
