@@ -10,6 +10,7 @@
 """
 import argparse
 import pathlib
+import shutil
 import statistics
 import sys
 
@@ -20,6 +21,7 @@ import golden_util as gu  # noqa: E402
 
 def run(np_, work, name, args, extra):
     run_dir = work / name
+    shutil.rmtree(run_dir, ignore_errors=True)
     gu.run_dist(np_, ["--config", str(ROOT / "configs/smoke.yaml"), f"data.path={args.corpus}",
                       f"train.steps={args.steps}", f"train.batch_size={args.batch}", "train.log_every=1",
                       f"train.save_every={args.steps}", "train.threads=1", "train.device=cpu",

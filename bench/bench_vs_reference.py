@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import pathlib
+import shutil
 import random
 import subprocess
 import sys
@@ -23,6 +24,7 @@ sys.path.insert(0, str(ROOT / "tests" / "golden"))
 
 def run_ours(args, corpus, work):
     run_dir = work / "ours"
+    shutil.rmtree(run_dir, ignore_errors=True)
     cmd = [str(ROOT / "build/src/tools/jepa_dist"), "--config", str(ROOT / "configs/smoke.yaml"),
            f"data.path={corpus}", f"train.steps={args.steps}", f"train.batch_size={args.batch}",
            f"data.max_length={args.max_length}", f"train.threads={args.threads}", "train.log_every=1",

@@ -9,4 +9,5 @@ mkdir -p datasets/build
 if [ ! -f datasets/build/shipped.h5 ] || [ datasets/shipped.txt -nt datasets/build/shipped.h5 ]; then
   build/src/tools/jepa_prep --input datasets/shipped.txt --output datasets/build/shipped.h5 --vocab "$VOCAB"
 fi
-exec build/src/tools/jepa_dist --config configs/smoke.yaml "$@"
+# A new run directory per invocation (jepa_dist refuses to start a fresh run over an existing one).
+exec build/src/tools/jepa_dist --config configs/smoke.yaml run.dir="runs/smoke-$(date +%Y%m%d-%H%M%S)" "$@"

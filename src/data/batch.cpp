@@ -1,6 +1,8 @@
 #include "data/batch.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 #include <torch/torch.h>
 
@@ -60,6 +62,12 @@ Batch Loader::batch(int64_t step) const {
   for (const auto& r : refs) docs.push_back(r.doc);
   const auto bodies = corpus_->docs(docs);
   const auto& special = corpus_->meta().special;
+  const int64_t vocab = corpus_->meta().vocab_size;
+  for (size_t i = 0; i < bodies.size(); ++i)
+    for (int32_t t : bodies[i])
+      if (t < 0 || t >= vocab)  // an embedding lookup would fail (on CUDA: a device assert that hangs other ranks)
+        throw std::runtime_error("corpus document " + std::to_string(docs[i]) + " holds token id " + std::to_string(t) +
+                                 ", outside its vocabulary of " + std::to_string(vocab));
   std::vector<std::vector<int32_t>> seqs;
   std::vector<std::vector<uint8_t>> masks;
   for (size_t i = 0; i < refs.size(); ++i) {

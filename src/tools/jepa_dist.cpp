@@ -22,6 +22,16 @@ void usage(std::ostream& out) {
          "  multi-process: mpirun -np N jepa_dist ... (see launch/run.sh and cluster/)\n";
 }
 
+// Errors are one line: LibTorch's carry a C++ backtrace and some messages span lines.
+std::string one_line(const std::exception& e) {
+  const auto* c10 = dynamic_cast<const c10::Error*>(&e);
+  std::string s = c10 ? c10->what_without_backtrace() : e.what();
+  for (auto& ch : s)
+    if (ch == '\n' || ch == '\r') ch = ' ';
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,13 +82,13 @@ int main(int argc, char** argv) {
       jepa::train::Trainer trainer(cfg, &control);
       trainer.fit();
     } catch (const std::exception& e) {
-      std::cerr << "jepa_dist: error: rank " << world.rank << ": " << e.what() << "\n";
+      std::cerr << "jepa_dist: error: rank " << world.rank << ": " << one_line(e) << "\n";
       // Other ranks may be inside a collective: end them all rather than leave them waiting.
       if (world.size > 1) jepa::dist::abort_job(1);
       return 1;
     }
   } catch (const std::exception& e) {
-    std::cerr << "jepa_dist: error: " << e.what() << "\n";
+    std::cerr << "jepa_dist: error: " << one_line(e) << "\n";
     return 1;
   }
   return 0;

@@ -68,7 +68,7 @@ struct Args {
 };
 
 int64_t parse_int(const std::string& flag, const std::string& v, int64_t min) {
-  const auto x = tools::parse_int64(v);
+  const auto x = jepa::tools::parse_int64(v);
   if (!x || *x < min) throw UsageError(flag + " expects an integer >= " + std::to_string(min) + ", got '" + v + "'");
   return *x;
 }

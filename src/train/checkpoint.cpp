@@ -88,20 +88,24 @@ std::string save_checkpoint(const std::string& root, const model::Jepa& model, t
   for (const auto& f : fs::directory_iterator(tmp)) fsync_path(f.path());
   fsync_path(tmp);
 
-  if (fs::exists(final_dir)) {
-    // Re-saving a step (e.g. a resumed run that was already complete): swap the directories atomically so `latest`
-    // never names a missing or half-written directory, then drop the old copy.
-    if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, final_dir.c_str(), RENAME_EXCHANGE) != 0)
-      throw std::runtime_error("checkpoint: cannot replace " + final_dir.string() + ": " + std::strerror(errno));
+  fs::path saved = final_dir;
+  if (!fs::exists(final_dir)) {
+    fs::rename(tmp, final_dir);
+  } else if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, final_dir.c_str(), RENAME_EXCHANGE) == 0) {
+    // Re-saving a step: the directories were swapped atomically, so `latest` never named a missing directory.
     fs::remove_all(tmp);
   } else {
-    fs::rename(tmp, final_dir);
+    // No atomic exchange on this filesystem (NFS, Lustre): keep the old directory and point `latest` at a new name.
+    saved = fs::path(root) / (checkpoint_name(state.step) + ".r" + std::to_string(::getpid()));
+    fs::remove_all(saved);
+    fs::rename(tmp, saved);
   }
   fsync_path(root);
-  replace_file(fs::path(root) / "latest", checkpoint_name(state.step) + "\n");
+  replace_file(fs::path(root) / "latest", saved.filename().string() + "\n");
 
-  // Keep the newest `keep` complete checkpoints; stale temp dirs of crashed writers go too.
-  std::vector<fs::path> done;
+  // Keep the newest `keep` complete checkpoints up to this step (by step number; directories of later steps belong
+  // to another branch of history and are left alone); stale temp dirs of crashed writers go too.
+  std::vector<std::pair<int64_t, fs::path>> done;
   for (const auto& e : fs::directory_iterator(root)) {
     const auto name = e.path().filename().string();
     if (!e.is_directory() || name.rfind("step_", 0) != 0) continue;
@@ -109,12 +113,13 @@ std::string save_checkpoint(const std::string& root, const model::Jepa& model, t
       if (e.path() != tmp) fs::remove_all(e.path());
       continue;
     }
-    done.push_back(e.path());
+    const int64_t step = std::strtoll(name.c_str() + 5, nullptr, 10);
+    if (step <= state.step) done.emplace_back(step, e.path());
   }
   std::sort(done.begin(), done.end());
   for (size_t i = 0; i + static_cast<size_t>(keep) < done.size(); ++i)
-    if (done[i] != final_dir) fs::remove_all(done[i]);
-  return final_dir.string();
+    if (done[i].second != saved) fs::remove_all(done[i].second);
+  return saved.string();
 }
 
 std::optional<std::string> latest_checkpoint(const std::string& root) {

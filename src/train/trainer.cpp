@@ -160,6 +160,15 @@ Trainer::Trainer(config::Config cfg, dist::Control* control)
     if (fs::is_directory(cfg_.model.name) && fs::exists(vocab)) corpus_->check_vocab(data::sha256_file(vocab.string()));
   }
   model_->to(device_);
+  if (device_.is_cuda() && w.size > 1 && cfg_.dist.backend != "mpi" && dist::nccl_available()) {
+    // NCCL does not support two ranks on one GPU (it may hang): refuse before creating the communicator.
+    const auto where = control_->allgather_bytes(w.host + ":" + device_.str(), "device check");
+    for (size_t a = 0; a < where.size(); ++a)
+      for (size_t b = a + 1; b < where.size(); ++b)
+        if (where[a] == where[b])
+          throw std::runtime_error("ranks " + std::to_string(a) + " and " + std::to_string(b) + " share GPU " + where[a] +
+                                   ": NCCL needs one GPU per rank (launch at most as many ranks per node as GPUs)");
+  }
   comm_ = dist::make_communicator(cfg_.dist.backend, *control_, device_);
   if (w.size > 1) {
     // Identical start: rank 0's context encoder + predictor go to everyone; each rank then copies its target locally.
@@ -179,9 +188,25 @@ Trainer::Trainer(config::Config cfg, dist::Control* control)
   state_.global_batch = loader_->sampler().global_batch();
   state_.world_size = w.size;
 
-  // Every rank reads the same checkpoint files (shared filesystem, read-only): no broadcast of a large state, and
-  // check_sync() below proves the ranks agree.
-  resumed_from_ = resolve_resume(cfg_.train.resume, checkpoint_root());
+  // Rank 0 decides what to resume from (ranks may see a shared filesystem differently, e.g. NFS caches) and tells
+  // everyone, so all ranks take the same path. Then every rank reads the same checkpoint files (read-only; no
+  // broadcast of a large state) and check_sync() below proves the ranks agree.
+  std::string decision;  // "R<dir>" resume, "F" fresh, "E<message>" error
+  if (control_->is_root()) {
+    try {
+      const auto dir = resolve_resume(cfg_.train.resume, checkpoint_root());
+      const auto existing = dir ? std::nullopt : latest_checkpoint(checkpoint_root());
+      decision = dir ? "R" + *dir
+                     : existing ? "Erun.dir '" + cfg_.run.dir + "' already holds checkpoints (latest: " + *existing +
+                                      "); continue it with train.resume=auto or choose another run.dir"
+                                : "F";
+    } catch (const std::exception& e) {
+      decision = std::string("E") + e.what();
+    }
+  }
+  decision = control_->broadcast(decision, "resume decision");
+  if (decision[0] == 'E') throw std::runtime_error(decision.substr(1));
+  if (decision[0] == 'R') resumed_from_ = decision.substr(1);
   if (resumed_from_) {
     std::map<std::string, torch::Tensor> rng;
     const TrainerState fresh = state_;

@@ -75,6 +75,24 @@ def main():
     ckpts = sorted(p.name for p in (full / "checkpoints").iterdir())
     check(ckpts == ["latest", "step_0000025", "step_0000030"], f"keep-last-2 checkpoints: {ckpts}")
 
+    # A fresh run over a run directory that holds checkpoints is refused: nothing is overwritten.
+    before = (full / "metrics.jsonl").read_bytes()
+    r = jd(*common, f"run.dir={full}")
+    err = r.stderr.strip().splitlines()
+    check(r.returncode == 1 and len(err) == 1 and "train.resume=auto" in err[0], f"fresh run over an old one: {err}")
+    check((full / "metrics.jsonl").read_bytes() == before, "the old run is untouched")
+
+    # A corpus whose ids exceed its vocabulary: one line naming the document, not a LibTorch backtrace.
+    import h5py
+    bad = work / "badids.h5"
+    import shutil
+    shutil.copy(corpus, bad)
+    with h5py.File(bad, "r+") as f:
+        f["tokens"][3] = 10 ** 6
+    r = jd(*common, f"data.path={bad}", f"run.dir={work / 'badids'}", "train.steps=200")
+    err = r.stderr.strip().splitlines()
+    check(r.returncode == 1 and len(err) == 1 and "outside its vocabulary" in err[0], f"token id out of range: {err}")
+
     crashed = work / "crashed"
     proc = subprocess.Popen([gu.DIST, *common, f"run.dir={crashed}"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
