@@ -1,5 +1,7 @@
 #include "model/safetensors.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -82,6 +84,7 @@ TensorMap load_safetensors(const std::string& path, std::map<std::string, std::s
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
   for (auto it = header.begin(); it != header.end(); ++it) {
     if (it.key() == "__metadata__") {
+      if (!it->is_object()) fail(path, "__metadata__ is not a JSON object");
       if (metadata)
         for (auto m = it->begin(); m != it->end(); ++m) (*metadata)[m.key()] = m->is_string() ? m->get<std::string>() : m->dump();
       continue;
@@ -89,21 +92,34 @@ TensorMap load_safetensors(const std::string& path, std::map<std::string, std::s
     const auto& e = *it;
     if (!e.is_object() || !e.contains("dtype") || !e.contains("shape") || !e.contains("data_offsets"))
       fail(path, "tensor '" + it.key() + "' lacks dtype/shape/data_offsets");
+    if (!e["dtype"].is_string()) fail(path, "tensor '" + it.key() + "' has a dtype that is not a string");
     const std::string dt = e["dtype"].get<std::string>();
     const DType* d = nullptr;
     for (const auto& k : kDTypes)
       if (dt == k.name) d = &k;
     if (!d) fail(path, "tensor '" + it.key() + "' has unsupported dtype " + dt);
-    std::vector<int64_t> shape = e["shape"].get<std::vector<int64_t>>();
-    const auto offs = e["data_offsets"].get<std::vector<uint64_t>>();
-    if (offs.size() != 2 || offs[0] > offs[1] || offs[1] > data_size)
+    const auto& js = e["shape"];
+    if (!js.is_array()) fail(path, "tensor '" + it.key() + "' has a shape that is not an array of integers");
+    std::vector<int64_t> shape;
+    for (const auto& v : js) {
+      if (!v.is_number_integer()) fail(path, "tensor '" + it.key() + "' has a shape that is not an array of integers");
+      if (v.is_number_unsigned() ? v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX) : v.get<int64_t>() < 0)
+        fail(path, "tensor '" + it.key() + "' has a negative or too large dimension");
+      shape.push_back(v.get<int64_t>());
+    }
+    const auto& jo = e["data_offsets"];
+    if (!jo.is_array() || jo.size() != 2 || !jo[0].is_number_unsigned() || !jo[1].is_number_unsigned())
+      fail(path, "tensor '" + it.key() + "' has data_offsets that are not two non-negative integers");
+    const std::vector<uint64_t> offs = {jo[0].get<uint64_t>(), jo[1].get<uint64_t>()};
+    if (offs[0] > offs[1] || offs[1] > data_size)
       fail(path, "tensor '" + it.key() + "' data_offsets out of range (file truncated?)");
     int64_t numel = 1;
-    for (auto s : shape) {
-      if (s < 0) fail(path, "tensor '" + it.key() + "' has a negative dimension");
-      numel *= s;
-    }
-    const uint64_t nbytes = static_cast<uint64_t>(numel) * c10::elementSize(d->type);
+    for (auto s : shape)
+      if (__builtin_mul_overflow(numel, s, &numel))
+        fail(path, "tensor '" + it.key() + "' shape is too large (element count overflows)");
+    uint64_t nbytes = 0;
+    if (__builtin_mul_overflow(static_cast<uint64_t>(numel), static_cast<uint64_t>(c10::elementSize(d->type)), &nbytes))
+      fail(path, "tensor '" + it.key() + "' shape is too large (byte size overflows)");
     if (offs[1] - offs[0] != nbytes)
       fail(path, "tensor '" + it.key() + "' byte size does not match its shape and dtype");
     auto t = torch::empty(shape, torch::TensorOptions().dtype(d->type));

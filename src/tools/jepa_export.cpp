@@ -10,6 +10,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -93,6 +95,40 @@ fs::path resolve_checkpoint(const std::string& p) {
   throw std::runtime_error("checkpoint '" + p + "' has no model.safetensors and no `latest` pointer");
 }
 
+// Absolute, symlink-resolved, normalized; trailing empty / "." components dropped (so "run3/" == "run3").
+fs::path canonical_path(const fs::path& p) {
+  std::error_code ec;
+  fs::path c = fs::weakly_canonical(fs::absolute(p), ec);
+  if (ec) c = fs::absolute(p).lexically_normal();
+  fs::path r;
+  for (const auto& part : c)
+    if (!part.empty() && part != ".") r /= part;
+  return r;
+}
+
+// True when `a` is `b` or lies inside it (both from canonical_path).
+bool within(const fs::path& a, const fs::path& b) {
+  auto ia = a.begin();
+  for (auto ib = b.begin(); ib != b.end(); ++ib, ++ia)
+    if (ia == a.end() || *ia != *ib) return false;
+  return true;
+}
+
+// --out must not be, contain or lie inside the checkpoint or its run dir (replacing it would destroy the source).
+void check_out_vs_checkpoint(const std::string& out_arg, const fs::path& ckpt) {
+  const fs::path out = canonical_path(out_arg), c = canonical_path(ckpt);
+  std::vector<std::pair<fs::path, std::string>> guarded = {{c, "checkpoint"}};
+  // The run dir (checkpoint's parent's parent) when the checkpoint sits in a checkpoints/ dir of a run.
+  std::error_code ec;
+  if (c.has_parent_path() && (c.parent_path().filename() == "checkpoints" ||
+                              fs::exists(c.parent_path() / "latest", ec)))
+    guarded.emplace_back(c.parent_path().parent_path(), "run");
+  for (const auto& [g, what] : guarded)
+    if (within(out, g) || within(g, out))
+      throw std::runtime_error("output '" + out_arg + "' is, contains or is inside the " + what + " directory '" +
+                               g.string() + "'; choose another --out");
+}
+
 void write_json(const fs::path& path, const json& j) {
   std::ofstream out(path);
   out << j.dump(2) << "\n";
@@ -101,6 +137,7 @@ void write_json(const fs::path& path, const json& j) {
 
 int run(const Args& a) {
   const fs::path ckpt = resolve_checkpoint(a.checkpoint);
+  check_out_vs_checkpoint(a.out, ckpt);
   const fs::path cfg_path = ckpt / "config.yaml";
   if (!fs::exists(cfg_path)) throw std::runtime_error("checkpoint '" + ckpt.string() + "' has no config.yaml");
   jepa::config::Config cfg;
@@ -155,8 +192,15 @@ int run(const Args& a) {
   }
 
   const fs::path out = fs::absolute(a.out);
+  if (canonical_path(out) == canonical_path(vocab))
+    throw std::runtime_error("output '" + a.out + "' is the vocab file '" + vocab + "'; choose another --out");
   if (fs::exists(out, ec) && !a.force)
     throw std::runtime_error("output '" + a.out + "' exists (use --force to replace it)");
+  if (fs::exists(fs::symlink_status(out, ec)) &&
+      !(fs::is_directory(out, ec) && fs::is_regular_file(out / "config.json", ec) &&
+        fs::is_regular_file(out / "model.safetensors", ec)))
+    throw std::runtime_error("output '" + a.out + "' exists and is not an earlier export (no config.json and "
+                             "model.safetensors); --force only replaces exports");
   const fs::path tmp = out.string() + ".tmp." + std::to_string(::getpid());
   fs::remove_all(tmp, ec);
   fs::create_directories(tmp);
@@ -179,7 +223,13 @@ int run(const Args& a) {
     if (fs::exists(out, ec)) {
       const fs::path old = out.string() + ".old." + std::to_string(::getpid());
       fs::rename(out, old);
-      fs::rename(tmp, out);
+      try {
+        fs::rename(tmp, out);
+      } catch (...) {
+        std::error_code back;
+        fs::rename(old, out, back);  // put the old output back
+        throw;
+      }
       fs::remove_all(old, ec);
     } else {
       if (out.has_parent_path()) fs::create_directories(out.parent_path());

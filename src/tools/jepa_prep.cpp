@@ -27,6 +27,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tools/cli_args.hpp"
@@ -76,7 +77,7 @@ struct Args {
 };
 
 int64_t parse_int(const std::string& flag, const std::string& v, int64_t min) {
-  const auto x = tools::parse_int64(v);
+  const auto x = jepa::tools::parse_int64(v);
   if (!x) throw Error(flag + " expects an integer, got '" + v + "'");
   if (*x < min) throw Error(flag + " must be at least " + std::to_string(min) + ", got " + v);
   return *x;
@@ -324,8 +325,29 @@ std::string one_line(std::string s) {
   return s;
 }
 
+// True when `a` and `b` name the same file: std::filesystem::equivalent when both exist, else equal
+// weakly_canonical paths.
+bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(a, ec) && fs::exists(b, ec)) {
+    const bool eq = fs::equivalent(a, b, ec);
+    if (!ec && eq) return true;
+  }
+  const auto ca = fs::weakly_canonical(fs::absolute(a), ec);
+  if (ec) return false;
+  const auto cb = fs::weakly_canonical(fs::absolute(b), ec);
+  return !ec && ca == cb;
+}
+
 int run(const Args& a) {
   const auto t0 = Clock::now();
+  // Nothing may be overwritten that we read: the output (or OUTPUT.tmp, written first) is not the input or vocab.
+  for (const std::string& o : {a.output, a.output + ".tmp"})
+    for (const auto& [what, path] : {std::pair<const char*, const std::string&>{"input", a.input},
+                                     std::pair<const char*, const std::string&>{"vocab", a.vocab}})
+      if (same_file(o, path))
+        throw Error("output '" + a.output + "' would overwrite the " + what + " file '" + path + "'");
   LineReader in(a.input);  // input problems first: nothing is created before the inputs are known good
   std::error_code ec;
   if (!std::filesystem::exists(a.vocab, ec)) throw Error("vocab '" + a.vocab + "' not found");

@@ -121,6 +121,80 @@ def check_export(work, tag, out, ckpt_dir, which, cls, corpus=None):
     return exported
 
 
+def snapshot(d):
+    """{relative path: bytes} of every file under d (symlinks as their target), None when d is absent."""
+    if not d.exists():
+        return None
+    if not d.is_dir():
+        return d.read_bytes()
+    return {str(p.relative_to(d)): (os.readlink(p) if p.is_symlink() else p.read_bytes())
+            for p in sorted(d.rglob("*")) if p.is_file() or p.is_symlink()}
+
+
+def check_out_guards(work, run_dir, step_dir, prev_export):
+    """--out must never replace the checkpoint, its run dir or the vocab; --force only replaces an earlier export."""
+    vocab = ["--vocab", str(gu.vocab_path())]
+
+    def refused(tag, r, victim, before):
+        err = r.stderr.strip()
+        print(f"guard {tag}: exit {r.returncode}: {err}")
+        check(r.returncode == 1 and err.startswith("jepa_export: error: ") and "\n" not in err,
+              f"guard {tag}: exit {r.returncode}, stderr {err!r}")
+        check(snapshot(victim) == before, f"guard {tag}: {victim} was modified")
+        stray = [p.name for p in victim.parent.iterdir() if ".tmp." in p.name or ".old." in p.name]
+        check(not stray, f"guard {tag}: left behind {stray}")
+
+    run_before = snapshot(run_dir)
+    for tag, ckpt, out in [("out == run dir", run_dir, run_dir), ("out == run dir (via checkpoint)", step_dir, run_dir),
+                           ("out == checkpoint dir", step_dir, step_dir),
+                           ("out == checkpoint dir (via run dir)", run_dir, step_dir),
+                           ("out == checkpoints dir", step_dir, step_dir.parent)]:
+        refused(tag, export(ckpt, "target", out, extra=[*vocab, "--force"], expect_ok=False), run_dir, run_before)
+    # A dir holding the run (made to look like an export, so only the containment rule refuses it).
+    nest = work / "guard_nest"
+    shutil.rmtree(nest, ignore_errors=True)
+    shutil.copytree(run_dir, nest / "run", symlinks=True)
+    shutil.copy(prev_export / "config.json", nest / "config.json")
+    shutil.copy(prev_export / "model.safetensors", nest / "model.safetensors")
+    nest_before = snapshot(nest)
+    r = export(nest / "run", "target", nest, extra=[*vocab, "--force"], expect_ok=False)
+    refused("out contains run dir", r, nest, nest_before)
+    r = export(step_dir, "target", run_dir / "exported", extra=vocab, expect_ok=False)
+    refused("out inside run dir", r, run_dir, run_before)
+    check(not (run_dir / "exported").exists(), "guard out inside run dir: output written")
+
+    vocab_copy = work / "guard_vocab.txt"
+    shutil.copy(gu.vocab_path(), vocab_copy)
+    before = vocab_copy.read_bytes()
+    r = export(step_dir, "target", vocab_copy, extra=["--vocab", str(vocab_copy), "--force"], expect_ok=False)
+    refused("out == vocab", r, vocab_copy, before)
+
+    other = work / "not_an_export"
+    other.mkdir(exist_ok=True)
+    (other / "precious.txt").write_text("keep me\n")
+    (other / "config.json").write_text("{}\n")  # config.json alone does not make an export
+    before = snapshot(other)
+    r = export(step_dir, "target", other, extra=[*vocab, "--force"], expect_ok=False)
+    refused("--force onto a non-export dir", r, other, before)
+    plain = work / "plain_file.txt"
+    plain.write_text("not a directory\n")
+    r = export(step_dir, "target", plain, extra=[*vocab, "--force"], expect_ok=False)
+    check(r.returncode == 1 and plain.read_text() == "not a directory\n",
+          f"guard --force onto a file: exit {r.returncode}, {r.stderr.strip()!r}")
+
+    (prev_export / "stale.txt").write_text("from an earlier export\n")
+    r = export(step_dir, "context", prev_export, extra=[*vocab, "--force"], expect_ok=False)
+    check(r.returncode == 0, f"guard --force onto an earlier export: exit {r.returncode}, {r.stderr.strip()!r}")
+    check(not (prev_export / "stale.txt").exists() and (prev_export / "model.safetensors").is_file(),
+          "guard --force onto an earlier export: not replaced")
+    if (prev_export / "model.safetensors").is_file():
+        ckpt = load_file(str(step_dir / "model.safetensors"))
+        got = load_file(str(prev_export / "model.safetensors"))
+        check(all(torch.equal(v, ckpt["context_encoder." + k]) for k, v in got.items()),
+              "guard --force onto an earlier export: not the context encoder")
+    check(snapshot(run_dir) == run_before, "guard: run dir modified")
+
+
 def main():
     torch.set_num_threads(1)
     work = gu.scratch("export")
@@ -153,6 +227,7 @@ def main():
     check(r.returncode == 1 and "--vocab" in r.stderr, f"bert random without vocab: {r.returncode} {r.stderr.strip()}")
     export(step_dir, "target", out, extra=["--vocab", str(gu.vocab_path())])
     check_export(work, "bert_rand", out, step_dir, "target", "BertModel", corpus)
+    check_out_guards(work, ckpts.parent, step_dir, out)
 
     # tiny: refused, one line.
     ckpts = train(work, "tiny", [f"data.path={corpus}", "model.dim=32", "model.layers=1", "model.heads=2",

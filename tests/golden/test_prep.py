@@ -216,6 +216,28 @@ def main():
                                           "--max-length", "1"), existing, before)
     expect_failure("missing --output", prep("--input", txt, "--vocab", vocab))
 
+    # ---- --output naming the input or the vocab: refused before anything is created, the file byte-identical
+    victim = work / "victim.txt"
+    victim.write_bytes(txt.read_bytes())
+    victim_before = victim.read_bytes()
+    expect_failure("output is the input", prep("--input", victim, "--output", victim, "--vocab", vocab),
+                   victim, victim_before, mention="input")
+    expect_failure("output is the input (other spelling)",
+                   prep("--input", victim, "--output", work / "." / "victim.txt", "--vocab", vocab),
+                   victim, victim_before, mention="input")
+    vocab_copy = work / "vocab_copy.txt"
+    vocab_copy.write_bytes(vocab.read_bytes())
+    vocab_before = vocab_copy.read_bytes()
+    expect_failure("output is the vocab", prep("--input", txt, "--output", vocab_copy, "--vocab", vocab_copy),
+                   vocab_copy, vocab_before, mention="vocab")
+    link = work / "vocab_link.txt"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(vocab_copy)
+    expect_failure("output is a symlink to the vocab", prep("--input", txt, "--output", link, "--vocab", vocab_copy),
+                   vocab_copy, vocab_before, mention="vocab")
+    check(link.is_symlink(), "output is a symlink to the vocab: the symlink was replaced")
+
     r = prep("--help")
     check(r.returncode == 0 and "--input" in r.stdout and "--max-length" in r.stdout, "--help")
 

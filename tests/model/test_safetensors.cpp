@@ -80,3 +80,42 @@ TEST(Safetensors, CorruptFilesGiveClearErrors) {
   expect_error(d / "huge.safetensors", "exceeds");
   expect_error(d / "missing.safetensors", "cannot open");
 }
+
+// Header entries of the wrong JSON type, or a shape whose element count overflows, are one clear error naming the
+// file and the tensor (not a raw JSON exception, not an overflowed size that passes the size check).
+TEST(Safetensors, MalformedHeaderEntriesGiveClearErrors) {
+  const auto d = tmpdir();
+  auto craft = [&](const std::string& name, const std::string& header) {
+    const auto p = d / name;
+    std::ofstream f(p, std::ios::binary | std::ios::trunc);
+    const uint64_t n = header.size();
+    f.write(reinterpret_cast<const char*>(&n), 8);
+    f << header << std::string(16, '\0');  // a small data section
+    return p;
+  };
+  auto expect = [&](const fs::path& p, const std::string& needle) {
+    SCOPED_TRACE(p.string());
+    expect_error(p, needle);
+    try {
+      load_safetensors(p.string());
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("'bad'"), std::string::npos) << "tensor not named: " << e.what();
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    } catch (...) {
+    }
+  };
+  expect(craft("dtype_num.safetensors", R"({"bad":{"dtype":7,"shape":[2],"data_offsets":[0,8]}})"), "dtype");
+  expect(craft("shape_str.safetensors", R"({"bad":{"dtype":"F32","shape":"2","data_offsets":[0,8]}})"), "shape");
+  expect(craft("shape_float.safetensors", R"({"bad":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}})"),
+         "shape");
+  expect(craft("offs_str.safetensors", R"({"bad":{"dtype":"F32","shape":[2],"data_offsets":"0,8"}})"),
+         "data_offsets");
+  expect(craft("offs_neg.safetensors", R"({"bad":{"dtype":"F32","shape":[2],"data_offsets":[-8,0]}})"),
+         "data_offsets");
+  expect(craft("overflow.safetensors",
+               R"({"bad":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,0]}})"),
+         "too large");
+  expect(craft("overflow_bytes.safetensors",
+               R"({"bad":{"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,0]}})"),
+         "too large");
+}
