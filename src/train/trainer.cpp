@@ -177,7 +177,7 @@ Trainer::Trainer(config::Config cfg, dist::Control* control)
     model_->sync_target();
     torch::manual_seed(data::derive_seed({seed, static_cast<uint64_t>(w.rank)}));  // per-rank dropout streams
   }
-  optimizer_ = std::make_unique<torch::optim::AdamW>(
+  optimizer_ = std::make_unique<FusedAdamW>(
       model_->trainable_parameters(), torch::optim::AdamWOptions(cfg_.optim.lr)
                                           .betas({cfg_.optim.beta1, cfg_.optim.beta2})
                                           .eps(cfg_.optim.eps)

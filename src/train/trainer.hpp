@@ -14,6 +14,7 @@
 #include "dist/reducer.hpp"
 #include "model/jepa.hpp"
 #include "train/checkpoint.hpp"
+#include "train/optimizer.hpp"
 
 namespace jepa::train {
 
@@ -65,7 +66,7 @@ class Trainer {
   std::shared_ptr<const data::CorpusReader> corpus_;
   std::unique_ptr<data::Loader> loader_;
   std::unique_ptr<model::Jepa> model_;
-  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::unique_ptr<FusedAdamW> optimizer_;
   TrainerState state_;
   std::optional<std::string> resumed_from_;
 };
