@@ -84,11 +84,6 @@ std::optional<CollapseStats> target_collapse_stats(model::Jepa& model, const dat
 }
 
 // dist.fault = "<kind>@<rank>:<step>" (test-only): abort | hang | perturb_target.
-struct Fault {
-  std::string kind = "none";
-  int rank = -1;
-  int64_t step = -1;
-};
 Fault parse_fault(const std::string& s) {
   Fault f;
   if (s.empty() || s == "none") return f;
@@ -136,7 +131,7 @@ Trainer::Trainer(config::Config cfg, dist::Control* control)
       control_(control ? control : own_control_.get()),
       device_(pick_device(cfg_.train.device, control_->world().local_rank)) {
   const auto& w = control_->world();
-  parse_fault(cfg_.dist.fault);  // validate early, on every rank
+  fault_ = parse_fault(cfg_.dist.fault);  // validated early, on every rank
   if (cfg_.train.precision == "bf16" && !device_.is_cuda())
     throw std::runtime_error("train.precision=bf16 needs a CUDA device (device is " + device_.str() + "); use fp32 on CPU");
 
@@ -269,7 +264,7 @@ StepStats Trainer::step(const data::Batch& host_batch) {
 }
 
 void Trainer::apply_fault() {
-  const Fault f = parse_fault(cfg_.dist.fault);
+  const Fault& f = fault_;
   if (f.rank != control_->world().rank || f.step != state_.step) return;
   log::error(log::strf("fault injection: %s on rank %d at step %lld", f.kind.c_str(), f.rank, static_cast<long long>(f.step)));
   log::flush();

@@ -26,6 +26,13 @@ struct StepStats {
   int64_t tokens = 0;    // global real tokens
 };
 
+// Test-only fault injection parsed from dist.fault: `kind` at global step `step` on rank `rank`.
+struct Fault {
+  std::string kind = "none";
+  int rank = -1;
+  int64_t step = -1;
+};
+
 class Trainer {
  public:
   // Builds corpus reader, sampler, model and optimizer; broadcasts rank 0's initial weights; restores a checkpoint
@@ -69,6 +76,7 @@ class Trainer {
   std::unique_ptr<FusedAdamW> optimizer_;
   TrainerState state_;
   std::optional<std::string> resumed_from_;
+  Fault fault_;
 };
 
 // device string (auto|cpu|cuda|cuda:N) -> device; auto/cuda pick GPU local_rank % GPUs. "cuda" without a GPU is an error.
