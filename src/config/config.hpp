@@ -35,6 +35,7 @@ struct JepaConfig {
   std::string ema_schedule = "constant";  // constant | linear (I-JEPA: ema_m -> ema_m_end over training)
   double ema_m_end = 1.0;
   bool target_eval = true;                // reference runs the target in train mode (noisy); we default to eval
+  std::string targets = "last_layer";     // how regression targets come from the target encoder (last_layer)
 };
 
 struct OptimConfig {
@@ -48,6 +49,7 @@ struct OptimConfig {
 };
 
 struct TrainConfig {
+  std::string objective = "jepa";  // training objective, by its registered name (src/objective/)
   int64_t steps = 500;
   int64_t batch_size = 8;          // per rank
   int64_t log_every = 25;
@@ -75,7 +77,7 @@ struct DistConfig {
   bool overlap = true;             // all-reduce buckets during backward (false: after backward)
   int64_t check_sync_every = 100;  // steps between cross-rank weight checksums (0 = only at checkpoints)
   double timeout_s = 300;          // a collective slower than this aborts the job
-  std::string fault = "none";      // test-only fault injection: <abort|hang|perturb_target>@<rank>:<step>
+  std::string fault = "none";      // test-only fault injection: <abort|hang|perturb_target>@<rank>:<step> (fault.hpp)
 };
 
 struct MonitorConfig {

@@ -17,16 +17,6 @@ Batch Batch::to(const torch::Device& device) const {
   return b;
 }
 
-std::vector<int32_t> with_specials(const std::vector<int32_t>& body, int64_t max_length, const SpecialIds& special) {
-  const auto keep = static_cast<size_t>(std::max<int64_t>(0, std::min<int64_t>(static_cast<int64_t>(body.size()), max_length - 2)));
-  std::vector<int32_t> ids;
-  ids.reserve(keep + 2);
-  ids.push_back(special.cls);
-  ids.insert(ids.end(), body.begin(), body.begin() + static_cast<std::ptrdiff_t>(keep));
-  ids.push_back(special.sep);
-  return ids;
-}
-
 Batch collate(const std::vector<std::vector<int32_t>>& seqs, const std::vector<std::vector<uint8_t>>& masks,
               const SpecialIds& special) {
   const auto B = static_cast<int64_t>(seqs.size());

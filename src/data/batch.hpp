@@ -9,6 +9,7 @@
 #include "data/corpus.hpp"
 #include "data/masker.hpp"
 #include "data/sampler.hpp"
+#include "data/tokenizer.hpp"  // with_specials, which the Loader applies to each corpus body
 
 namespace jepa::data {
 
@@ -22,9 +23,6 @@ struct Batch {
 
   Batch to(const torch::Device& device) const;
 };
-
-// [CLS] body[: max_length-2] [SEP]
-std::vector<int32_t> with_specials(const std::vector<int32_t>& body, int64_t max_length, const SpecialIds& special);
 
 // Pads `seqs` (each [CLS]..[SEP]) to the longest with [PAD]; masked positions become [MASK] in the context view.
 Batch collate(const std::vector<std::vector<int32_t>>& seqs, const std::vector<std::vector<uint8_t>>& masks,

@@ -12,6 +12,7 @@
 #include <array>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <utility>
@@ -464,15 +465,20 @@ std::vector<std::string> WordPieceTokenizer::tokenize(std::string_view text) con
 }
 
 std::vector<int32_t> WordPieceTokenizer::encode(std::string_view text, size_t max_length) const {
-  std::vector<int32_t> body = tokenize_body(text);
-  const size_t keep = max_length >= 2 ? max_length - 2 : 0;
-  if (body.size() > keep) body.resize(keep);
-  std::vector<int32_t> out;
-  out.reserve(body.size() + 2);
-  out.push_back(special_.cls);
-  out.insert(out.end(), body.begin(), body.end());
-  out.push_back(special_.sep);
-  return out;
+  // Clamped, not wrapped: a max_length beyond int64 keeps the whole body, as before.
+  const auto limit = static_cast<int64_t>(std::min<size_t>(max_length, std::numeric_limits<int64_t>::max()));
+  return with_specials(tokenize_body(text), limit, special_);
+}
+
+std::vector<int32_t> with_specials(const std::vector<int32_t>& body, int64_t max_length, const SpecialIds& special) {
+  const auto keep = static_cast<size_t>(
+      std::max<int64_t>(0, std::min<int64_t>(static_cast<int64_t>(body.size()), max_length - 2)));
+  std::vector<int32_t> ids;
+  ids.reserve(keep + 2);
+  ids.push_back(special.cls);
+  ids.insert(ids.end(), body.begin(), body.begin() + static_cast<std::ptrdiff_t>(keep));
+  ids.push_back(special.sep);
+  return ids;
 }
 
 // ---- SHA-256 ------------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ class WordPieceTokenizer {
 
   // Body ids only: no [CLS]/[SEP], no truncation.
   std::vector<int32_t> tokenize_body(std::string_view text) const;
-  // [CLS] body[: max_length-2] [SEP], as HF with truncation=True, max_length=max_length.
+  // with_specials(tokenize_body(text), max_length, special()): as HF with truncation=True, max_length=max_length.
   std::vector<int32_t> encode(std::string_view text, size_t max_length) const;
   // Word pieces as strings (debugging, tests).
   std::vector<std::string> tokenize(std::string_view text) const;
@@ -48,6 +48,10 @@ class WordPieceTokenizer {
   std::string vocab_sha256_;
   bool lowercase_ = true;
 };
+
+// [CLS] body[: max_length-2] [SEP] (just [CLS] [SEP] when max_length < 2). The one place a body becomes an encoder
+// sequence: WordPieceTokenizer::encode (raw text) and the batch loader (corpus bodies) both go through it.
+std::vector<int32_t> with_specials(const std::vector<int32_t>& body, int64_t max_length, const SpecialIds& special);
 
 // SHA-256 of a file's bytes as lowercase hex (OpenSSL). Throws if unreadable.
 std::string sha256_file(const std::string& path);

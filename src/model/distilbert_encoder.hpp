@@ -5,29 +5,13 @@
 //
 // sinusoidal_pos_embds only changes the initialisation of embeddings.position_embeddings (sin/cos table); the
 // table stays a trainable parameter, as in transformers 5 (4.x froze it). LayerNorm eps is 1e-12, as transformers.
-#include <torch/torch.h>
-
-#include "model/bert_encoder.hpp"
-#include "model/encoder.hpp"
-#include "model/hf_config.hpp"
+#include "model/hf_encoder.hpp"
 
 namespace jepa::model {
 
-class DistilBertEncoder : public Encoder {
+class DistilBertEncoder : public HfEncoder {
  public:
   explicit DistilBertEncoder(const HfConfig& cfg);
-  torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& attention_mask) override;
-  int64_t dim() const override { return cfg_.hidden_size; }
-  const HfConfig* hf_config() const override { return &cfg_; }
-
- private:
-  struct Layer;
-  HfConfig cfg_;
-  hf::Act act_;
-  torch::nn::Embedding word_embeddings_{nullptr}, position_embeddings_{nullptr};
-  torch::nn::LayerNorm emb_norm_{nullptr};
-  torch::nn::Dropout emb_dropout_{nullptr};
-  std::vector<std::shared_ptr<Layer>> layers_;
 };
 
 // The sinusoidal position table of transformers' create_sinusoidal_embeddings: [n_pos, dim].

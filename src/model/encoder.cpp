@@ -15,10 +15,36 @@ namespace fs = std::filesystem;
 
 namespace {
 
-EncoderPtr build(const HfConfig& c) {
-  if (c.model_type == "bert") return std::make_shared<BertEncoder>(c);
-  if (c.model_type == "distilbert") return std::make_shared<DistilBertEncoder>(c);
-  throw std::runtime_error("unsupported model_type '" + c.model_type + "' (supported: bert, distilbert)");
+// The backbones: model.name (or a model dir's model_type) -> builder. The one place their names are spelled.
+struct Backbone {
+  const char* name;
+  EncoderPtr (*random)(const config::ModelConfig& cfg, int64_t vocab_size);  // model.name=<name>
+  EncoderPtr (*from_hf)(const HfConfig& cfg);                                 // nullptr: no transformers twin
+};
+
+template <class E>
+EncoderPtr hf_builder(const HfConfig& c) { return std::make_shared<E>(c); }
+
+template <class E>
+EncoderPtr hf_random(const config::ModelConfig& cfg, int64_t vocab_size) {
+  return std::make_shared<E>(hf_config_from_model(cfg, vocab_size));
+}
+
+EncoderPtr tiny_random(const config::ModelConfig& cfg, int64_t vocab_size) {
+  return std::make_shared<TinyEncoder>(vocab_size, cfg.dim, cfg.layers, cfg.heads, cfg.ff_dim, cfg.dropout,
+                                       cfg.max_positions);
+}
+
+const Backbone kBackbones[] = {
+    {"tiny", tiny_random, nullptr},
+    {"bert", hf_random<BertEncoder>, hf_builder<BertEncoder>},
+    {"distilbert", hf_random<DistilBertEncoder>, hf_builder<DistilBertEncoder>},
+};
+
+const Backbone* find_backbone(const std::string& name) {
+  for (const auto& b : kBackbones)
+    if (name == b.name) return &b;
+  return nullptr;
 }
 
 EncoderPtr from_directory(const std::string& dir, int64_t vocab_size) {
@@ -27,7 +53,7 @@ EncoderPtr from_directory(const std::string& dir, int64_t vocab_size) {
     throw std::runtime_error("model '" + dir + "' has vocab_size " + std::to_string(c.vocab_size) +
                              " (config.json) but the corpus has " + std::to_string(vocab_size) +
                              " ids: prepare the corpus with jepa_prep --model-dir " + dir);
-  auto enc = build(c);
+  auto enc = make_hf_encoder(c);
   const auto weights = fs::path(dir) / "model.safetensors";
   std::error_code ec;
   if (fs::exists(weights, ec)) {
@@ -44,15 +70,30 @@ EncoderPtr from_directory(const std::string& dir, int64_t vocab_size) {
 
 }  // namespace
 
+bool is_hf_backbone(const std::string& name) {
+  const auto* b = find_backbone(name);
+  return b && b->from_hf;
+}
+
+std::string backbone_names(const std::string& sep, bool hf_only) {
+  std::string out;
+  for (const auto& b : kBackbones)
+    if (!hf_only || b.from_hf) out += (out.empty() ? "" : sep) + std::string(b.name);
+  return out;
+}
+
+EncoderPtr make_hf_encoder(const HfConfig& c) {
+  const auto* b = find_backbone(c.model_type);
+  if (!b || !b->from_hf) throw std::runtime_error("unsupported model_type '" + c.model_type + "' (supported: " + backbone_names(", ", true) + ")");
+  return b->from_hf(c);
+}
+
 EncoderPtr make_encoder(const config::ModelConfig& cfg, int64_t vocab_size) {
-  if (cfg.name == "tiny")
-    return std::make_shared<TinyEncoder>(vocab_size, cfg.dim, cfg.layers, cfg.heads, cfg.ff_dim, cfg.dropout,
-                                         cfg.max_positions);
-  if (is_hf_kind(cfg.name)) return build(hf_config_from_model(cfg, vocab_size));
+  if (const auto* b = find_backbone(cfg.name)) return b->random(cfg, vocab_size);
   std::error_code ec;
   if (!fs::is_directory(cfg.name, ec))
     throw std::runtime_error("model.name '" + cfg.name +
-                             "' is not tiny|bert|distilbert and not a local directory (models are never downloaded)");
+                             "' is not " + backbone_names("|", false) + " and not a local directory (models are never downloaded)");
   return from_directory(cfg.name, vocab_size);
 }
 

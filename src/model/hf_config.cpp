@@ -56,16 +56,37 @@ bool known_activation(const std::string& a) {
   return a == "gelu" || a == "gelu_new" || a == "gelu_pytorch_tanh" || a == "relu" || a == "silu" || a == "swish";
 }
 
+// How each transformers architecture spells the shared fields in config.json (and its default depth).
+struct Spelling {
+  const char* model_type;
+  const char* architecture;
+  const char *hidden, *layers, *heads, *intermediate, *activation, *hidden_dropout, *attention_dropout;
+  int64_t default_layers;
+};
+const Spelling kSpellings[] = {
+    {"bert", "BertModel", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "hidden_act",
+     "hidden_dropout_prob", "attention_probs_dropout_prob", 12},
+    {"distilbert", "DistilBertModel", "dim", "n_layers", "n_heads", "hidden_dim", "activation", "dropout",
+     "attention_dropout", 6},
+};
+
+const Spelling* spelling(const std::string& model_type) {
+  for (const auto& s : kSpellings)
+    if (model_type == s.model_type) return &s;
+  return nullptr;
+}
+
 void check(const HfConfig& c, const std::string& src) {
   auto positive = [&](const char* key, int64_t v) {
     if (v < 1) fail(src, std::string("key '") + key + "' is " + std::to_string(v) + ", must be >= 1");
   };
+  const Spelling& sp = *spelling(c.model_type);
   const bool bert = c.model_type == "bert";
   positive("vocab_size", c.vocab_size);
-  positive(bert ? "hidden_size" : "dim", c.hidden_size);
-  positive(bert ? "num_hidden_layers" : "n_layers", c.num_layers);
-  positive(bert ? "num_attention_heads" : "n_heads", c.num_heads);
-  positive(bert ? "intermediate_size" : "hidden_dim", c.intermediate_size);
+  positive(sp.hidden, c.hidden_size);
+  positive(sp.layers, c.num_layers);
+  positive(sp.heads, c.num_heads);
+  positive(sp.intermediate, c.intermediate_size);
   positive("max_position_embeddings", c.max_positions);
   if (bert) positive("type_vocab_size", c.type_vocab_size);
   if (c.hidden_size % c.num_heads != 0)
@@ -80,8 +101,6 @@ void check(const HfConfig& c, const std::string& src) {
 
 }  // namespace
 
-bool is_hf_kind(const std::string& name) { return name == "bert" || name == "distilbert"; }
-
 const char* supported_activations() { return "gelu, gelu_new, gelu_pytorch_tanh, relu, silu"; }
 
 HfConfig parse_hf_config(const json& j, const std::string& source) {
@@ -91,41 +110,30 @@ HfConfig parse_hf_config(const json& j, const std::string& source) {
   const auto type_it = j.find("model_type");
   if (type_it == j.end() || !type_it->is_string()) fail(src, "no \"model_type\" (supported: bert, distilbert)");
   c.model_type = type_it->get<std::string>();
-  if (c.model_type == "bert") {
-    c.vocab_size = get_int(j, "vocab_size", 30522, src);
-    c.hidden_size = get_int(j, "hidden_size", 768, src);
-    c.num_layers = get_int(j, "num_hidden_layers", 12, src);
-    c.num_heads = get_int(j, "num_attention_heads", 12, src);
-    c.intermediate_size = get_int(j, "intermediate_size", 3072, src);
-    c.max_positions = get_int(j, "max_position_embeddings", 512, src);
-    c.activation = get_string(j, "hidden_act", "gelu", src);
-    c.hidden_dropout = get_double(j, "hidden_dropout_prob", 0.1, src);
-    c.attention_dropout = get_double(j, "attention_probs_dropout_prob", 0.1, src);
-    c.layer_norm_eps = get_double(j, "layer_norm_eps", 1e-12, src);
-    c.initializer_range = get_double(j, "initializer_range", 0.02, src);
-    c.type_vocab_size = get_int(j, "type_vocab_size", 2, src);
-    c.pad_token_id = j.contains("pad_token_id") && j["pad_token_id"].is_null() ? -1 : get_int(j, "pad_token_id", 0, src);
+  const Spelling* sp = spelling(c.model_type);
+  if (!sp) fail(src, "unsupported model_type '" + c.model_type + "' (supported: bert, distilbert)");
+  const bool bert = c.model_type == "bert";
+  c.vocab_size = get_int(j, "vocab_size", 30522, src);
+  c.hidden_size = get_int(j, sp->hidden, 768, src);
+  c.num_layers = get_int(j, sp->layers, sp->default_layers, src);
+  c.num_heads = get_int(j, sp->heads, 12, src);
+  c.intermediate_size = get_int(j, sp->intermediate, 3072, src);
+  c.max_positions = get_int(j, "max_position_embeddings", 512, src);
+  c.activation = get_string(j, sp->activation, "gelu", src);
+  c.hidden_dropout = get_double(j, sp->hidden_dropout, 0.1, src);
+  c.attention_dropout = get_double(j, sp->attention_dropout, 0.1, src);
+  c.layer_norm_eps = bert ? get_double(j, "layer_norm_eps", 1e-12, src) : 1e-12;  // hard-coded in DistilBERT
+  c.initializer_range = get_double(j, "initializer_range", 0.02, src);
+  if (bert) c.type_vocab_size = get_int(j, "type_vocab_size", 2, src);
+  c.pad_token_id = j.contains("pad_token_id") && j["pad_token_id"].is_null() ? -1 : get_int(j, "pad_token_id", 0, src);
+  if (bert) {
     const auto pos = get_string(j, "position_embedding_type", "absolute", src);
     if (pos != "absolute")
       fail(src, "position_embedding_type '" + pos + "' is not supported (supported: absolute)");
     if (get_bool(j, "is_decoder", false, src) || get_bool(j, "add_cross_attention", false, src))
       fail(src, "decoder BERT models (is_decoder / add_cross_attention) are not supported");
-  } else if (c.model_type == "distilbert") {
-    c.vocab_size = get_int(j, "vocab_size", 30522, src);
-    c.hidden_size = get_int(j, "dim", 768, src);
-    c.num_layers = get_int(j, "n_layers", 6, src);
-    c.num_heads = get_int(j, "n_heads", 12, src);
-    c.intermediate_size = get_int(j, "hidden_dim", 3072, src);
-    c.max_positions = get_int(j, "max_position_embeddings", 512, src);
-    c.activation = get_string(j, "activation", "gelu", src);
-    c.hidden_dropout = get_double(j, "dropout", 0.1, src);
-    c.attention_dropout = get_double(j, "attention_dropout", 0.1, src);
-    c.layer_norm_eps = 1e-12;  // hard-coded in transformers' DistilBERT
-    c.initializer_range = get_double(j, "initializer_range", 0.02, src);
-    c.pad_token_id = j.contains("pad_token_id") && j["pad_token_id"].is_null() ? -1 : get_int(j, "pad_token_id", 0, src);
-    c.sinusoidal_pos_embds = get_bool(j, "sinusoidal_pos_embds", false, src);
   } else {
-    fail(src, "unsupported model_type '" + c.model_type + "' (supported: bert, distilbert)");
+    c.sinusoidal_pos_embds = get_bool(j, "sinusoidal_pos_embds", false, src);
   }
   check(c, src);
   return c;
@@ -148,55 +156,39 @@ HfConfig read_hf_config(const std::string& dir) {
 }
 
 json to_hf_json(const HfConfig& c) {
-  json j;
-  const json pad = c.pad_token_id >= 0 ? json(c.pad_token_id) : json(nullptr);
+  const Spelling* sp = spelling(c.model_type);
+  if (!sp) throw std::runtime_error("to_hf_json: unsupported model_type '" + c.model_type + "'");
+  json j = {{"architectures", {sp->architecture}},
+            {"model_type", c.model_type},
+            {"vocab_size", c.vocab_size},
+            {sp->hidden, c.hidden_size},
+            {sp->layers, c.num_layers},
+            {sp->heads, c.num_heads},
+            {sp->intermediate, c.intermediate_size},
+            {sp->activation, c.activation},
+            {sp->hidden_dropout, c.hidden_dropout},
+            {sp->attention_dropout, c.attention_dropout},
+            {"max_position_embeddings", c.max_positions},
+            {"initializer_range", c.initializer_range},
+            {"pad_token_id", c.pad_token_id >= 0 ? json(c.pad_token_id) : json(nullptr)},
+            {"torch_dtype", "float32"}};
   if (c.model_type == "bert") {
-    j = {{"architectures", {"BertModel"}},
-         {"model_type", "bert"},
-         {"vocab_size", c.vocab_size},
-         {"hidden_size", c.hidden_size},
-         {"num_hidden_layers", c.num_layers},
-         {"num_attention_heads", c.num_heads},
-         {"intermediate_size", c.intermediate_size},
-         {"hidden_act", c.activation},
-         {"hidden_dropout_prob", c.hidden_dropout},
-         {"attention_probs_dropout_prob", c.attention_dropout},
-         {"max_position_embeddings", c.max_positions},
-         {"type_vocab_size", c.type_vocab_size},
-         {"initializer_range", c.initializer_range},
-         {"layer_norm_eps", c.layer_norm_eps},
-         {"pad_token_id", pad},
-         {"position_embedding_type", "absolute"},
-         {"use_cache", true},
-         {"classifier_dropout", nullptr},
-         {"torch_dtype", "float32"}};
-  } else if (c.model_type == "distilbert") {
-    j = {{"architectures", {"DistilBertModel"}},
-         {"model_type", "distilbert"},
-         {"vocab_size", c.vocab_size},
-         {"dim", c.hidden_size},
-         {"n_layers", c.num_layers},
-         {"n_heads", c.num_heads},
-         {"hidden_dim", c.intermediate_size},
-         {"activation", c.activation},
-         {"dropout", c.hidden_dropout},
-         {"attention_dropout", c.attention_dropout},
-         {"max_position_embeddings", c.max_positions},
-         {"sinusoidal_pos_embds", c.sinusoidal_pos_embds},
-         {"initializer_range", c.initializer_range},
-         {"pad_token_id", pad},
-         {"qa_dropout", 0.1},
-         {"seq_classif_dropout", 0.2},
-         {"tie_weights_", true},
-         {"torch_dtype", "float32"}};
+    j.update({{"type_vocab_size", c.type_vocab_size},
+              {"layer_norm_eps", c.layer_norm_eps},
+              {"position_embedding_type", "absolute"},
+              {"use_cache", true},
+              {"classifier_dropout", nullptr}});
   } else {
-    throw std::runtime_error("to_hf_json: unsupported model_type '" + c.model_type + "'");
+    j.update({{"sinusoidal_pos_embds", c.sinusoidal_pos_embds},
+              {"qa_dropout", 0.1},
+              {"seq_classif_dropout", 0.2},
+              {"tie_weights_", true}});
   }
   return j;
 }
 
 HfConfig hf_config_from_model(const config::ModelConfig& m, int64_t vocab_size) {
-  if (!is_hf_kind(m.name)) throw std::runtime_error("hf_config_from_model: model.name '" + m.name + "' is not bert|distilbert");
+  if (!spelling(m.name)) throw std::runtime_error("hf_config_from_model: model.name '" + m.name + "' is not bert|distilbert");
   HfConfig c;
   c.model_type = m.name;
   c.vocab_size = vocab_size;

@@ -42,8 +42,6 @@ struct HfConfig {
   bool sinusoidal_pos_embds = false;  // distilbert only: positions initialised sinusoidally
 };
 
-// "bert", "distilbert".
-bool is_hf_kind(const std::string& name);
 // The activations we implement (for error messages and validation).
 const char* supported_activations();
 

@@ -4,41 +4,16 @@
 
 namespace jepa::model {
 
-torch::Tensor masked_cosine_loss(const torch::Tensor& pred, const torch::Tensor& target, const torch::Tensor& mask,
-                                 double denominator) {
-  const auto D = pred.size(-1);
-  // Cosines in fp32 even when the encoders ran under bf16 autocast.
-  if (pred.scalar_type() != torch::kFloat) return masked_cosine_loss(pred.to(torch::kFloat), target.to(torch::kFloat), mask, denominator);
-  auto idx = mask.reshape({-1}).nonzero().squeeze(1);
-  if (idx.numel() == 0) return pred.sum() * 0.0;
-  namespace F = torch::nn::functional;
-  auto p = F::normalize(pred.reshape({-1, D}).index_select(0, idx), F::NormalizeFuncOptions().dim(-1).eps(1e-12));
-  auto t = F::normalize(target.reshape({-1, D}).index_select(0, idx), F::NormalizeFuncOptions().dim(-1).eps(1e-12));
-  auto dist = 1.0 - (p * t).sum(-1);
-  return denominator > 0 ? dist.sum() / denominator : dist.mean();
-}
-
-Jepa::Jepa(const config::ModelConfig& model, const config::JepaConfig& jepa, int64_t vocab_size)
+JepaImpl::JepaImpl(const config::ModelConfig& model, const config::JepaConfig& jepa, int64_t vocab_size)
     : target_eval_(jepa.target_eval) {
-  context_encoder = make_encoder(model, vocab_size);
-  target_encoder = make_encoder(model, vocab_size);
-  predictor = Predictor(context_encoder->dim(), model.pred_hidden_mult, model.pred_dropout);
+  context_encoder = register_module("context_encoder", make_encoder(model, vocab_size));
+  target_encoder = register_module("target_encoder", make_encoder(model, vocab_size));
+  predictor = register_module("predictor", Predictor(context_encoder->dim(), model.pred_hidden_mult, model.pred_dropout));
   for (auto& p : target_encoder->parameters()) p.set_requires_grad(false);
   sync_target();
 }
 
-torch::Tensor Jepa::loss(const torch::Tensor& masked_ids, const torch::Tensor& ids, const torch::Tensor& attention_mask,
-                         const torch::Tensor& pred_mask, double denominator) {
-  auto pred = predictor(context_encoder->forward(masked_ids, attention_mask));
-  torch::Tensor target;
-  {
-    torch::NoGradGuard no_grad;
-    target = target_encoder->forward(ids, attention_mask);
-  }
-  return masked_cosine_loss(pred, target, pred_mask, denominator);
-}
-
-void Jepa::ema_update(double m) {
+void JepaImpl::ema_update(double m) {
   torch::NoGradGuard no_grad;
   auto tgt = target_encoder->parameters();
   auto ctx = context_encoder->parameters();
@@ -46,31 +21,27 @@ void Jepa::ema_update(double m) {
   torch::_foreach_add_(tgt, ctx, 1.0 - m);
 }
 
-void Jepa::sync_target() {
+void JepaImpl::sync_target() {
   torch::NoGradGuard no_grad;
   auto tgt = target_encoder->named_parameters();
   for (const auto& p : context_encoder->named_parameters()) tgt[p.key()].copy_(p.value());
 }
 
-std::vector<torch::Tensor> Jepa::trainable_parameters() const {
-  auto params = context_encoder->parameters();
-  for (auto& p : predictor->parameters()) params.push_back(p);
-  return params;
-}
-
-std::map<std::string, torch::Tensor> Jepa::state() const {
-  std::map<std::string, torch::Tensor> out;
-  auto add = [&](const std::string& prefix, const torch::nn::Module& m) {
-    for (const auto& p : m.named_parameters()) out[prefix + p.key()] = p.value();
-    for (const auto& b : m.named_buffers()) out[prefix + b.key()] = b.value();
-  };
-  add("context_encoder.", *context_encoder);
-  add("target_encoder.", *target_encoder);
-  add("predictor.", *predictor);
+std::vector<torch::Tensor> JepaImpl::trainable_parameters() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : parameters())
+    if (p.requires_grad()) out.push_back(p);
   return out;
 }
 
-void Jepa::load_state(const std::map<std::string, torch::Tensor>& weights) {
+std::map<std::string, torch::Tensor> JepaImpl::state() const {
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& p : named_parameters()) out[p.key()] = p.value();
+  for (const auto& b : named_buffers()) out[b.key()] = b.value();
+  return out;
+}
+
+void JepaImpl::load_state(const std::map<std::string, torch::Tensor>& weights) {
   torch::NoGradGuard no_grad;
   auto mine = state();
   for (const auto& [name, t] : mine) {
@@ -85,15 +56,8 @@ void Jepa::load_state(const std::map<std::string, torch::Tensor>& weights) {
     if (!mine.count(name)) throw std::runtime_error("weights: unexpected tensor '" + name + "'");
 }
 
-void Jepa::to(const torch::Device& device) {
-  context_encoder->to(device);
-  target_encoder->to(device);
-  predictor->to(device);
-}
-
-void Jepa::train(bool on) {
-  context_encoder->train(on);
-  predictor->train(on);
+void JepaImpl::train(bool on) {
+  torch::nn::Module::train(on);
   target_encoder->train(on && !target_eval_);
 }
 

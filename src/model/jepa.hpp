@@ -1,5 +1,7 @@
 #pragma once
-// The JEPA module: a trained context encoder + predictor, and a target encoder that only follows by EMA.
+// The JEPA model (design.md §1.3): a trained context encoder + predictor, and a target encoder that only follows
+// by EMA. A LibTorch module: parameters, buffers, device moves and train/eval come from torch::nn::Module; what a
+// step computes with them is an Objective's business (src/objective/).
 #include <map>
 #include <string>
 #include <vector>
@@ -12,32 +14,27 @@
 
 namespace jepa::model {
 
-// Mean over masked positions of 1 - cos(pred, target); 0 (with a graph, never NaN) when nothing is masked.
-// With denominator > 0 the sum is divided by it instead: ranks then each contribute sum/N_global, and summing
-// their gradients gives exactly the single-process gradient of the global batch.
-torch::Tensor masked_cosine_loss(const torch::Tensor& pred, const torch::Tensor& target, const torch::Tensor& mask,
-                                 double denominator = 0);
-
-class Jepa {
+class JepaImpl : public torch::nn::Module {
  public:
-  Jepa(const config::ModelConfig& model, const config::JepaConfig& jepa, int64_t vocab_size);
+  // Builds context encoder, target encoder, predictor in this order (the order random initialisation draws in),
+  // then copies the context encoder into the target.
+  JepaImpl(const config::ModelConfig& model, const config::JepaConfig& jepa, int64_t vocab_size);
 
-  // Context view -> context encoder -> predictor, full view -> target encoder (no grad); masked cosine loss.
-  torch::Tensor loss(const torch::Tensor& masked_ids, const torch::Tensor& ids, const torch::Tensor& attention_mask,
-                     const torch::Tensor& pred_mask, double denominator = 0);
   // target <- m * target + (1 - m) * context, for every parameter (fused multi-tensor ops).
   void ema_update(double m);
   // Copies the context encoder into the target encoder (start of training).
   void sync_target();
 
+  // Parameters with gradients, in registration order: context encoder, then predictor. This order fixes the
+  // optimizer state layout (optimizer.pt) and the gradient buckets.
   std::vector<torch::Tensor> trainable_parameters() const;
-  // All weights with prefixes context_encoder. / target_encoder. / predictor. (the checkpoint layout).
+  // All parameters and buffers by name: context_encoder.* / target_encoder.* / predictor.* (the checkpoint layout).
   std::map<std::string, torch::Tensor> state() const;
   // Loads `state()`-shaped weights; a missing, unexpected or misshapen tensor is an error naming it.
   void load_state(const std::map<std::string, torch::Tensor>& weights);
 
-  void to(const torch::Device& device);
-  void train(bool on);
+  // train(true) keeps the target encoder in eval mode when jepa.target_eval (no dropout noise in targets).
+  void train(bool on = true) override;
 
   EncoderPtr context_encoder, target_encoder;
   Predictor predictor{nullptr};
@@ -45,5 +42,6 @@ class Jepa {
  private:
   bool target_eval_;
 };
+TORCH_MODULE(Jepa);
 
 }  // namespace jepa::model

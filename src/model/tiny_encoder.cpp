@@ -43,12 +43,13 @@ TinyEncoder::TinyEncoder(int64_t vocab_size, int64_t dim, int64_t n_layers, int6
     : dim_(dim), max_positions_(max_positions) {
   emb = register_module("emb", torch::nn::Embedding(vocab_size, dim));
   pos = register_module("pos", torch::nn::Embedding(max_positions, dim));
-  enc = register_module("enc", std::make_shared<torch::nn::Module>("TransformerEncoder"));
+  auto enc = register_module("enc", std::make_shared<torch::nn::Module>("TransformerEncoder"));
   layers = enc->register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < n_layers; ++i) layers->push_back(EncoderLayer(dim, heads, ff_dim, dropout));
 }
 
-torch::Tensor TinyEncoder::forward(const torch::Tensor& ids, const torch::Tensor& attention_mask) {
+torch::Tensor TinyEncoder::forward(const torch::Tensor& ids, const torch::Tensor& attention_mask,
+                                   std::vector<torch::Tensor>* layer_outputs) {
   const auto L = ids.size(1);
   if (L > max_positions_)
     throw std::runtime_error("sequence length " + std::to_string(L) + " exceeds model.max_positions " +
@@ -56,7 +57,10 @@ torch::Tensor TinyEncoder::forward(const torch::Tensor& ids, const torch::Tensor
   auto positions = torch::arange(L, ids.options()).unsqueeze(0);
   auto x = emb(ids) + pos(positions);
   auto keep = attention_mask.to(torch::kBool);
-  for (const auto& layer : *layers) x = layer->as<EncoderLayer>()->forward(x, keep);
+  for (const auto& layer : *layers) {
+    x = layer->as<EncoderLayer>()->forward(x, keep);
+    if (layer_outputs) layer_outputs->push_back(x);
+  }
   return x;
 }
 

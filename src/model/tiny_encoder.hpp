@@ -39,14 +39,14 @@ class TinyEncoder : public Encoder {
  public:
   TinyEncoder(int64_t vocab_size, int64_t dim, int64_t layers, int64_t heads, int64_t ff_dim, double dropout,
               int64_t max_positions);
-  torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& attention_mask) override;
+  torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& attention_mask,
+                        std::vector<torch::Tensor>* layer_outputs = nullptr) override;
   int64_t dim() const override { return dim_; }
 
  private:
   int64_t dim_, max_positions_;
   torch::nn::Embedding emb{nullptr}, pos{nullptr};
-  std::shared_ptr<torch::nn::Module> enc;  // holds `layers`, mirroring nn.TransformerEncoder
-  torch::nn::ModuleList layers;
+  torch::nn::ModuleList layers{nullptr};  // registered as enc.layers, mirroring nn.TransformerEncoder
 };
 
 }  // namespace jepa::model

@@ -7,10 +7,11 @@
 
 #include <torch/torch.h>
 
+#include "tools/cli_args.hpp"
 #include "config/compose.hpp"
 #include "config/config.hpp"
-#include "dist/control.hpp"
-#include "dist/world.hpp"
+#include "distributed/control.hpp"
+#include "distributed/world.hpp"
 #include "train/trainer.hpp"
 
 namespace {
@@ -22,14 +23,10 @@ void usage(std::ostream& out) {
          "  multi-process: mpirun -np N jepa_dist ... (see launch/run.sh and cluster/)\n";
 }
 
-// Errors are one line: LibTorch's carry a C++ backtrace and some messages span lines.
+// Errors are one line; LibTorch's without their C++ backtrace.
 std::string one_line(const std::exception& e) {
   const auto* c10 = dynamic_cast<const c10::Error*>(&e);
-  std::string s = c10 ? c10->what_without_backtrace() : e.what();
-  for (auto& ch : s)
-    if (ch == '\n' || ch == '\r') ch = ' ';
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
+  return jepa::tools::one_line(c10 ? c10->what_without_backtrace() : e.what());
 }
 
 }  // namespace
@@ -73,18 +70,18 @@ int main(int argc, char** argv) {
   }
 
   try {
-    jepa::dist::Session session(&argc, &argv);
+    jepa::distributed::Session session(&argc, &argv);
     const auto& world = session.world();
     torch::set_num_threads(jepa::train::choose_threads(cfg.train.threads, world.local_size));
     jepa::train::install_stop_signals();
-    jepa::dist::Control control(world, cfg.dist.timeout_s);
+    jepa::distributed::Control control(world, cfg.dist.timeout_s);
     try {
       jepa::train::Trainer trainer(cfg, &control);
       trainer.fit();
     } catch (const std::exception& e) {
       std::cerr << "jepa_dist: error: rank " << world.rank << ": " << one_line(e) << "\n";
       // Other ranks may be inside a collective: end them all rather than leave them waiting.
-      if (world.size > 1) jepa::dist::abort_job(1);
+      if (world.size > 1) jepa::distributed::abort_job(1);
       return 1;
     }
   } catch (const std::exception& e) {

@@ -31,6 +31,7 @@
 #include "data/tokenizer.hpp"
 #include "model/jepa.hpp"
 #include "model/safetensors.hpp"
+#include "objective/objective.hpp"
 #include "train/checkpoint.hpp"
 #include "train/collapse.hpp"
 #include "train/trainer.hpp"
@@ -58,9 +59,7 @@ constexpr const char* kUsage =
     "  --out FILE.json      also write the JSON there\n"
     "  -h, --help           this help\n";
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using jepa::tools::UsageError;
 
 struct Args {
   std::string checkpoint, data, labelled, vocab, out, which = "target", device = "auto";
@@ -75,20 +74,15 @@ int64_t parse_int(const std::string& flag, const std::string& v, int64_t min) {
 
 Args parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i], value;
+  jepa::tools::ArgWalker args(argc, argv);
+  while (args.next()) {
+    const std::string flag = args.flag();
     if (flag == "-h" || flag == "--help") {
       std::cout << kUsage;
       std::exit(0);
     }
-    const auto eq = flag.find('=');
-    if (flag.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-    } else {
-      if (i + 1 >= argc) throw UsageError(flag.rfind("--", 0) == 0 ? flag + " needs a value" : "unexpected argument '" + flag + "'");
-      value = argv[++i];
-    }
+    if (flag.rfind("--", 0) != 0) throw UsageError("unexpected argument '" + flag + "'");
+    const std::string value = args.value("");
     if (flag == "--checkpoint") a.checkpoint = value;
     else if (flag == "--data") a.data = value;
     else if (flag == "--labelled") a.labelled = value;
@@ -109,17 +103,6 @@ Args parse_args(int argc, char** argv) {
   return a;
 }
 
-// A checkpoint dir, a checkpoints/ root holding `latest`, or a run dir holding checkpoints/latest.
-std::string resolve_checkpoint(const std::string& p) {
-  if (!fs::exists(p)) throw std::runtime_error("checkpoint '" + p + "' does not exist");
-  if (fs::exists(fs::path(p) / "model.safetensors")) return p;
-  for (const auto& root : {fs::path(p), fs::path(p) / "checkpoints"})
-    if (fs::exists(root / "latest")) {
-      if (auto c = jepa::train::latest_checkpoint(root.string())) return *c;
-    }
-  throw std::runtime_error("checkpoint '" + p + "': no model.safetensors (and no checkpoints/latest pointer)");
-}
-
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read '" + p.string() + "'");
@@ -134,7 +117,7 @@ json stats_json(const jepa::train::CollapseStats& s) {
 }
 
 struct Evaluator {
-  jepa::model::Jepa& model;
+  jepa::model::JepaImpl& model;
   torch::Device device;
   bool use_target;
 
@@ -198,7 +181,7 @@ json retrieval(const torch::Tensor& emb, const std::vector<std::string>& labels)
 
 json evaluate(const Args& args) {
   const auto t0 = std::chrono::steady_clock::now();
-  const std::string ckpt = resolve_checkpoint(args.checkpoint);
+  const std::string ckpt = jepa::train::find_checkpoint(args.checkpoint);
   const fs::path cdir(ckpt);
   for (const char* f : {"model.safetensors", "config.yaml"})
     if (!fs::exists(cdir / f)) throw std::runtime_error("checkpoint '" + ckpt + "': missing " + f);
@@ -233,14 +216,16 @@ json evaluate(const Args& args) {
   const auto device = jepa::train::pick_device(args.device);
   jepa::model::Jepa model(cfg.model, cfg.jepa, vocab_size);
   try {
-    model.load_state(weights);
+    model->load_state(weights);
   } catch (const std::exception& e) {
     throw std::runtime_error("checkpoint '" + ckpt + "': " + e.what());
   }
-  model.to(device);
-  model.train(false);  // dropout off everywhere
+  model->to(device);
+  model->train(false);  // dropout off everywhere
   torch::NoGradGuard no_grad;
-  Evaluator ev{model, device, args.which == "target"};
+  Evaluator ev{*model, device, args.which == "target"};
+  // The masked loss is the training objective's: each term's mean over the batch, weighted and summed.
+  const auto objective = jepa::objective::make_objective(cfg);
 
   // Held-out split: documents in corpus order, in batches of B (the last one may be short); masks from the
   // training masker with (seed, epoch 0, doc index), so every checkpoint is scored on the same masks.
@@ -267,7 +252,9 @@ json evaluate(const Args& args) {
     const auto d = batch.to(device);
     const int64_t m = batch.pred_mask.sum().item<int64_t>();
     if (m > 0) {
-      const double l = model.loss(d.masked_input_ids, d.input_ids, d.attention_mask, d.pred_mask).item<double>();
+      double l = 0;
+      for (const auto& term : objective->compute(*model, d).terms)
+        l += term.weight * term.sum.item<double>() / static_cast<double>(std::max<int64_t>(1, term.count));
       loss_sum += l * static_cast<double>(m);
       batch_loss_sum += l;
       loss_batches += 1;
@@ -321,12 +308,6 @@ json evaluate(const Args& args) {
   return out;
 }
 
-std::string one_line(std::string s) {
-  std::replace(s.begin(), s.end(), '\n', ' ');
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -348,10 +329,10 @@ int main(int argc, char** argv) {
     }
     std::cout << text << "\n";
   } catch (const c10::Error& e) {
-    std::cerr << "jepa_eval: error: " << one_line(e.what_without_backtrace()) << "\n";
+    std::cerr << "jepa_eval: error: " << jepa::tools::one_line(e.what_without_backtrace()) << "\n";
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "jepa_eval: error: " << one_line(e.what()) << "\n";
+    std::cerr << "jepa_eval: error: " << jepa::tools::one_line(e.what()) << "\n";
     return 1;
   }
   return 0;

@@ -17,6 +17,7 @@
 #include <torch/torch.h>
 #include <yaml-cpp/yaml.h>
 
+#include "tools/cli_args.hpp"
 #include "config/config.hpp"
 #include "data/corpus.hpp"
 #include "data/tokenizer.hpp"
@@ -44,9 +45,7 @@ constexpr const char* kUsage =
     "  --vocab FILE       vocab.txt to ship; default: the source model dir's vocab.txt, else data.vocab\n"
     "  --force            replace an existing --out\n";
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using jepa::tools::UsageError;
 
 struct Args {
   std::string checkpoint, out, which = "target";
@@ -56,22 +55,13 @@ struct Args {
 
 Args parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i], value;
-    bool has_value = false;
-    const auto eq = flag.find('=');
-    if (flag.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = flag.substr(eq + 1), flag = flag.substr(0, eq), has_value = true;
-    }
-    auto next = [&]() -> std::string {
-      if (has_value) return value;
-      if (i + 1 >= argc) throw UsageError(flag + " needs a value (see --help)");
-      return argv[++i];
-    };
-    if (flag == "--checkpoint") a.checkpoint = next();
-    else if (flag == "--out") a.out = next();
-    else if (flag == "--which") a.which = next();
-    else if (flag == "--vocab") a.vocab = next();
+  jepa::tools::ArgWalker args(argc, argv);
+  while (args.next()) {
+    const auto& flag = args.flag();
+    if (flag == "--checkpoint") a.checkpoint = args.value();
+    else if (flag == "--out") a.out = args.value();
+    else if (flag == "--which") a.which = args.value();
+    else if (flag == "--vocab") a.vocab = args.value();
     else if (flag == "--force") a.force = true;
     else throw UsageError("unknown argument '" + flag + "' (see --help)");
   }
@@ -80,19 +70,6 @@ Args parse_args(int argc, char** argv) {
   if (a.which != "target" && a.which != "context")
     throw UsageError("--which must be target or context, got '" + a.which + "'");
   return a;
-}
-
-// A checkpoint dir itself, or the `latest` one under a checkpoints/ dir or a run dir.
-fs::path resolve_checkpoint(const std::string& p) {
-  std::error_code ec;
-  if (!fs::is_directory(p, ec)) throw std::runtime_error("checkpoint '" + p + "' is not a directory");
-  if (fs::exists(fs::path(p) / "model.safetensors", ec)) return p;
-  for (const fs::path root : {fs::path(p), fs::path(p) / "checkpoints"})
-    if (fs::exists(root / "latest", ec)) {
-      if (auto d = jepa::train::latest_checkpoint(root.string())) return *d;
-      throw std::runtime_error("checkpoint '" + p + "': `latest` names no complete checkpoint");
-    }
-  throw std::runtime_error("checkpoint '" + p + "' has no model.safetensors and no `latest` pointer");
 }
 
 // Absolute, symlink-resolved, normalized; trailing empty / "." components dropped (so "run3/" == "run3").
@@ -136,7 +113,7 @@ void write_json(const fs::path& path, const json& j) {
 }
 
 int run(const Args& a) {
-  const fs::path ckpt = resolve_checkpoint(a.checkpoint);
+  const fs::path ckpt = jepa::train::find_checkpoint(a.checkpoint);
   check_out_vs_checkpoint(a.out, ckpt);
   const fs::path cfg_path = ckpt / "config.yaml";
   if (!fs::exists(cfg_path)) throw std::runtime_error("checkpoint '" + ckpt.string() + "' has no config.yaml");
@@ -174,7 +151,7 @@ int run(const Args& a) {
   std::string vocab;
   std::error_code ec;
   if (a.vocab) vocab = *a.vocab;
-  else if (!jepa::model::is_hf_kind(cfg.model.name) && fs::exists(fs::path(cfg.model.name) / "vocab.txt", ec))
+  else if (!jepa::model::is_hf_backbone(cfg.model.name) && fs::exists(fs::path(cfg.model.name) / "vocab.txt", ec))
     vocab = (fs::path(cfg.model.name) / "vocab.txt").string();
   else if (cfg.data.vocab) vocab = *cfg.data.vocab;
   else
@@ -244,12 +221,6 @@ int run(const Args& a) {
   return 0;
 }
 
-std::string one_line(std::string s) {
-  for (char& c : s)
-    if (c == '\n' || c == '\r') c = ' ';
-  return s;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -264,7 +235,7 @@ int main(int argc, char** argv) {
     std::cerr << "jepa_export: error: " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "jepa_export: error: " << one_line(e.what()) << "\n";
+    std::cerr << "jepa_export: error: " << jepa::tools::one_line(e.what()) << "\n";
     return 1;
   }
 }

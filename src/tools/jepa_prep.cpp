@@ -1,17 +1,8 @@
 // jepa_prep: tokenizes a text or JSONL corpus once into the HDF5 layout of data/corpus.hpp.
 //
-// Line contract (matches Python's `for line in open(path, encoding="utf-8"): line.strip()`, see
-// tests/golden/test_tokenizer_hf.py): documents are split on '\n' only; each line is stripped with str.strip()
-// semantics, i.e. every code point for which Python's str.isspace() is true (ASCII whitespace, \x1c-\x1f, U+0085,
-// U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000) -- so "\r\n" files work too; lines that are
-// empty after stripping are skipped and counted. Not matched: Python's universal newlines would also split on a lone
-// '\r' inside a line; here it stays in the line (the tokenizer treats it as whitespace). Invalid UTF-8 is passed
-// to the tokenizer (which maps it to U+FFFD) instead of failing as Python would.
-// JSONL: one JSON object per line; its --text-field (default "text") string is stripped the same way; blank lines
-// and empty texts are skipped and counted; anything else malformed is an error naming the line.
+// Input lines are read, stripped and (JSONL) parsed by data/line_reader.hpp, which states the line contract.
 #include <nlohmann/json.hpp>
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -20,7 +11,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -32,6 +22,7 @@
 
 #include "tools/cli_args.hpp"
 #include "data/corpus.hpp"
+#include "data/line_reader.hpp"
 #include "data/tokenizer.hpp"
 
 #ifndef JEPA_VERSION
@@ -108,30 +99,19 @@ std::string model_dir_vocab(const std::string& dir) {
 // Returns nullopt when --help was asked for.
 std::optional<Args> parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i], value;
+  jepa::tools::ArgWalker args(argc, argv);
+  while (args.next()) {
+    const auto& flag = args.flag();
     if (flag == "-h" || flag == "--help") return std::nullopt;
-    const auto eq = flag.find('=');
-    bool has_value = false;
-    if (flag.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-      has_value = true;
-    }
-    auto next = [&]() -> std::string {
-      if (has_value) return value;
-      if (i + 1 >= argc) throw Error(flag + " needs a value (see --help)");
-      return argv[++i];
-    };
-    if (flag == "--input") a.input = next();
-    else if (flag == "--output") a.output = next();
-    else if (flag == "--vocab") a.vocab = next();
-    else if (flag == "--model-dir") a.model_dir = next();
-    else if (flag == "--format") a.format = next();
-    else if (flag == "--text-field") a.text_field = next();
-    else if (flag == "--max-length") a.max_length = parse_int(flag, next(), 2);
-    else if (flag == "--max-docs") a.max_docs = parse_int(flag, next(), 0);
-    else if (flag == "--deflate") a.deflate = static_cast<int>(parse_int(flag, next(), 0));
+    if (flag == "--input") a.input = args.value();
+    else if (flag == "--output") a.output = args.value();
+    else if (flag == "--vocab") a.vocab = args.value();
+    else if (flag == "--model-dir") a.model_dir = args.value();
+    else if (flag == "--format") a.format = args.value();
+    else if (flag == "--text-field") a.text_field = args.value();
+    else if (flag == "--max-length") a.max_length = parse_int(flag, args.value(), 2);
+    else if (flag == "--max-docs") a.max_docs = parse_int(flag, args.value(), 0);
+    else if (flag == "--deflate") a.deflate = static_cast<int>(parse_int(flag, args.value(), 0));
     else throw Error("unknown argument '" + flag + "' (see --help)");
   }
   if (a.input.empty()) throw Error("--input is required (see --help)");
@@ -150,110 +130,6 @@ std::optional<Args> parse_args(int argc, char** argv) {
   }
   return a;
 }
-
-// ---- Python str.strip() ------------------------------------------------------------------------------------
-
-// Python's str.isspace() code points (Unicode bidi WS/B/S or category Zs), as of Python 3.11.
-bool py_isspace(char32_t c) {
-  if (c <= 0x20) return c == 0x20 || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F);
-  switch (c) {
-    case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
-      return true;
-    default:
-      return c >= 0x2000 && c <= 0x200A;
-  }
-}
-
-// Decodes the well-formed UTF-8 code point starting at s[i]; returns its byte length, 0 when ill-formed.
-size_t utf8_at(std::string_view s, size_t i, char32_t& cp) {
-  const auto b = static_cast<unsigned char>(s[i]);
-  size_t len = 0;
-  char32_t min = 0;
-  if (b < 0x80) {
-    cp = b;
-    return 1;
-  }
-  if ((b & 0xE0) == 0xC0) len = 2, cp = b & 0x1F, min = 0x80;
-  else if ((b & 0xF0) == 0xE0) len = 3, cp = b & 0x0F, min = 0x800;
-  else if ((b & 0xF8) == 0xF0) len = 4, cp = b & 0x07, min = 0x10000;
-  else return 0;
-  if (i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    const auto c = static_cast<unsigned char>(s[i + k]);
-    if ((c & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (c & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
-std::string_view py_strip(std::string_view s) {
-  size_t b = 0;
-  while (b < s.size()) {
-    char32_t cp = 0;
-    const size_t len = utf8_at(s, b, cp);
-    if (len == 0 || !py_isspace(cp)) break;
-    b += len;
-  }
-  size_t e = s.size();
-  while (e > b) {
-    // Step back to the start of the last code point (at most 4 bytes).
-    size_t start = e - 1;
-    while (start > b && e - start < 4 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
-    char32_t cp = 0;
-    const size_t len = utf8_at(s, start, cp);
-    if (len != e - start || !py_isspace(cp)) break;
-    e = start;
-  }
-  return s.substr(b, e - b);
-}
-
-// ---- input -------------------------------------------------------------------------------------------------
-
-class LineReader {
- public:
-  explicit LineReader(const std::string& path) : path_(path) {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) throw Error("input '" + path + "' not found");
-    if (std::filesystem::is_directory(path, ec)) throw Error("input '" + path + "' is a directory");
-    f_ = std::fopen(path.c_str(), "rb");
-    if (!f_) throw Error("cannot open input '" + path + "': " + std::strerror(errno));
-    struct stat st {};
-    if (fstat(fileno(f_), &st) == 0 && S_ISREG(st.st_mode)) size_ = static_cast<uint64_t>(st.st_size);
-  }
-  ~LineReader() {
-    if (f_) std::fclose(f_);
-    std::free(buf_);
-  }
-  LineReader(const LineReader&) = delete;
-  LineReader& operator=(const LineReader&) = delete;
-
-  // Next line without its '\n'; false at end of input. A final line without '\n' still counts.
-  bool next(std::string_view& line) {
-    const ssize_t n = ::getline(&buf_, &cap_, f_);
-    if (n < 0) {
-      if (std::ferror(f_)) throw Error("cannot read input '" + path_ + "': " + std::strerror(errno));
-      return false;
-    }
-    bytes_ += static_cast<uint64_t>(n);
-    ++line_no_;
-    size_t len = static_cast<size_t>(n);
-    if (len > 0 && buf_[len - 1] == '\n') --len;
-    line = std::string_view(buf_, len);
-    return true;
-  }
-  uint64_t bytes() const { return bytes_; }
-  uint64_t size() const { return size_; }  // 0 when unknown (not a regular file)
-  int64_t line_no() const { return line_no_; }
-
- private:
-  std::string path_;
-  FILE* f_ = nullptr;
-  char* buf_ = nullptr;
-  size_t cap_ = 0;
-  uint64_t bytes_ = 0, size_ = 0;
-  int64_t line_no_ = 0;
-};
 
 // ---- progress ----------------------------------------------------------------------------------------------
 
@@ -319,12 +195,6 @@ class Progress {
 
 // ---- main work ---------------------------------------------------------------------------------------------
 
-std::string one_line(std::string s) {
-  for (char& c : s)
-    if (c == '\n' || c == '\r') c = ' ';
-  return s;
-}
-
 // True when `a` and `b` name the same file: std::filesystem::equivalent when both exist, else equal
 // weakly_canonical paths.
 bool same_file(const std::string& a, const std::string& b) {
@@ -348,7 +218,9 @@ int run(const Args& a) {
                                      std::pair<const char*, const std::string&>{"vocab", a.vocab}})
       if (same_file(o, path))
         throw Error("output '" + a.output + "' would overwrite the " + what + " file '" + path + "'");
-  LineReader in(a.input);  // input problems first: nothing is created before the inputs are known good
+  // Input problems first: nothing is created before the inputs are known good.
+  using jepa::data::LineFormat;
+  jepa::data::LineReader in(a.input, a.format == "jsonl" ? LineFormat::kJsonl : LineFormat::kText, a.text_field);
   std::error_code ec;
   if (!std::filesystem::exists(a.vocab, ec)) throw Error("vocab '" + a.vocab + "' not found");
   const auto tok = jepa::data::WordPieceTokenizer::from_vocab_file(a.vocab);
@@ -368,33 +240,13 @@ int run(const Args& a) {
   meta.created_by = std::string("jepa_prep ") + JEPA_VERSION;
   jepa::data::CorpusWriter out(a.output, meta, a.deflate);
 
-  const bool jsonl = a.format == "jsonl";
   const auto limit = static_cast<size_t>(a.max_length - 2);
   int64_t skipped = 0, truncated = 0, tokens = 0;
   Progress progress;
-  std::string_view line;
+  std::string_view text;
   std::vector<int32_t> body;
-  while ((!a.max_docs || out.docs() < *a.max_docs) && in.next(line)) {
+  while ((!a.max_docs || out.docs() < *a.max_docs) && in.next(text)) {
     if (g_interrupted) throw Error("interrupted");
-    std::string_view text = py_strip(line);
-    std::string owned;
-    if (jsonl && !text.empty()) {
-      nlohmann::json j;
-      try {
-        j = nlohmann::json::parse(text);
-      } catch (const nlohmann::json::parse_error& e) {
-        throw Error(a.input + ":" + std::to_string(in.line_no()) + ": invalid JSON: " + one_line(e.what()));
-      }
-      if (!j.is_object()) throw Error(a.input + ":" + std::to_string(in.line_no()) + ": not a JSON object");
-      const auto it = j.find(a.text_field);
-      if (it == j.end())
-        throw Error(a.input + ":" + std::to_string(in.line_no()) + ": no field \"" + a.text_field + "\"");
-      if (!it->is_string())
-        throw Error(a.input + ":" + std::to_string(in.line_no()) + ": field \"" + a.text_field +
-                    "\" is not a string");
-      owned = it->get<std::string>();
-      text = py_strip(owned);
-    }
     if (text.empty()) {
       ++skipped;
       continue;
@@ -433,7 +285,7 @@ int main(int argc, char** argv) {
     return run(*args);
   } catch (const std::exception& e) {
     std::fflush(stdout);
-    std::fprintf(stderr, "jepa_prep: error: %s\n", one_line(e.what()).c_str());
+    std::fprintf(stderr, "jepa_prep: error: %s\n", jepa::tools::one_line(e.what()).c_str());
     return 1;
   }
 }

@@ -60,7 +60,7 @@ std::string checkpoint_name(int64_t step) {
   return buf;
 }
 
-std::string save_checkpoint(const std::string& root, const model::Jepa& model, torch::optim::Optimizer& optimizer,
+std::string save_checkpoint(const std::string& root, const model::JepaImpl& model, torch::optim::Optimizer& optimizer,
                             const TrainerState& state, const std::string& config_yaml, int64_t keep,
                             const std::map<std::string, torch::Tensor>& rng) {
   fs::create_directories(root);
@@ -133,15 +133,29 @@ std::optional<std::string> latest_checkpoint(const std::string& root) {
   return dir.string();
 }
 
+std::string find_checkpoint(const std::string& p) {
+  std::error_code ec;
+  if (!fs::exists(p, ec)) throw std::runtime_error("checkpoint '" + p + "' does not exist");
+  if (!fs::is_directory(p, ec)) throw std::runtime_error("checkpoint '" + p + "' is not a directory");
+  if (fs::exists(fs::path(p) / "model.safetensors", ec)) return p;
+  for (const fs::path root : {fs::path(p), fs::path(p) / "checkpoints"})
+    if (fs::exists(root / "latest", ec)) {
+      if (auto d = latest_checkpoint(root.string())) return *d;
+    }
+  throw std::runtime_error("checkpoint '" + p + "' has no model.safetensors and no `latest` pointer (nor checkpoints/latest)");
+}
+
 std::optional<std::string> resolve_resume(const std::string& resume, const std::string& root) {
   if (resume == "none" || resume.empty()) return std::nullopt;
   if (resume == "auto") return latest_checkpoint(root);
   if (!fs::exists(resume)) throw std::runtime_error("train.resume: '" + resume + "' does not exist");
-  if (fs::exists(fs::path(resume) / "latest")) return latest_checkpoint(resume);
+  // A directory without model.safetensors or `latest` is still handed to load_checkpoint, which names what is missing.
+  if (fs::exists(fs::path(resume) / "latest") || fs::exists(fs::path(resume) / "checkpoints" / "latest"))
+    return find_checkpoint(resume);
   return resume;
 }
 
-TrainerState load_checkpoint(const std::string& dir, model::Jepa& model, torch::optim::Optimizer& optimizer,
+TrainerState load_checkpoint(const std::string& dir, model::JepaImpl& model, torch::optim::Optimizer& optimizer,
                              std::map<std::string, torch::Tensor>* rng) {
   const fs::path d(dir);
   if (!fs::is_directory(d)) throw std::runtime_error("checkpoint '" + dir + "' is not a directory");

@@ -27,20 +27,23 @@ std::string checkpoint_name(int64_t step);
 
 // Writes a checkpoint for state.step under `root` and prunes all but the newest `keep`. Returns its directory.
 // `rng` holds the generator states to restore (key "cpu" = rank 0, "cpu.rank<N>" = other ranks).
-std::string save_checkpoint(const std::string& root, const model::Jepa& model, torch::optim::Optimizer& optimizer,
+std::string save_checkpoint(const std::string& root, const model::JepaImpl& model, torch::optim::Optimizer& optimizer,
                             const TrainerState& state, const std::string& config_yaml, int64_t keep,
                             const std::map<std::string, torch::Tensor>& rng);
 
 // The directory `latest` points to under `root`, if any.
 std::optional<std::string> latest_checkpoint(const std::string& root);
 
-// train.resume: "none" -> nullopt; "auto" -> latest under root (nullopt if none); else a checkpoint dir, or a
-// checkpoints root holding `latest`. A path that does not exist is an error.
+// A checkpoint named the ways users name one: a checkpoint dir (holding model.safetensors), a checkpoints/ root
+// holding `latest`, or a run dir holding checkpoints/latest. Anything else is an error naming `path`.
+std::string find_checkpoint(const std::string& path);
+
+// train.resume: "none" -> nullopt; "auto" -> latest under root (nullopt if none); else find_checkpoint(resume).
 std::optional<std::string> resolve_resume(const std::string& resume, const std::string& root);
 
 // Restores weights and optimizer, hands back the saved generator states; returns the trainer state.
 // Errors name the checkpoint and the problem.
-TrainerState load_checkpoint(const std::string& dir, model::Jepa& model, torch::optim::Optimizer& optimizer,
+TrainerState load_checkpoint(const std::string& dir, model::JepaImpl& model, torch::optim::Optimizer& optimizer,
                              std::map<std::string, torch::Tensor>* rng);
 
 }  // namespace jepa::train

@@ -1,6 +1,8 @@
 #pragma once
-// The training loop (design.md §1 "Step"): batch -> forward -> loss -> backward -> all-reduce -> clip -> AdamW -> EMA
-// -> log/checkpoint. One Trainer per rank; with world size 1 it is the plain single-process trainer.
+// The training loop (design.md §1.5): batch -> objective (forward, loss terms) -> normalise across ranks ->
+// backward (buckets all-reduced while it runs) -> clip -> AdamW -> EMA -> log/checkpoint. One Trainer per rank;
+// with world size 1 it is the plain single-process trainer. What the loss is belongs to the Objective
+// (src/objective/); the trainer never looks inside it.
 #include <memory>
 #include <optional>
 #include <string>
@@ -8,36 +10,25 @@
 #include <torch/torch.h>
 
 #include "config/config.hpp"
+#include "config/fault.hpp"
 #include "data/batch.hpp"
-#include "dist/communicator.hpp"
-#include "dist/control.hpp"
-#include "dist/reducer.hpp"
+#include "distributed/communicator.hpp"
+#include "distributed/control.hpp"
+#include "distributed/reducer.hpp"
 #include "model/jepa.hpp"
+#include "objective/objective.hpp"
 #include "train/checkpoint.hpp"
 #include "train/optimizer.hpp"
+#include "train/progress.hpp"
+#include "train/runtime.hpp"
 
 namespace jepa::train {
 
-struct StepStats {
-  double loss = 0;       // global (all ranks) mean over masked positions
-  double grad_norm = 0;  // before clipping
-  double lr = 0;
-  double ema_m = 0;
-  int64_t tokens = 0;    // global real tokens
-};
-
-// Test-only fault injection parsed from dist.fault: `kind` at global step `step` on rank `rank`.
-struct Fault {
-  std::string kind = "none";
-  int rank = -1;
-  int64_t step = -1;
-};
-
 class Trainer {
  public:
-  // Builds corpus reader, sampler, model and optimizer; broadcasts rank 0's initial weights; restores a checkpoint
-  // if train.resume asks for one. `control` == nullptr: single process.
-  explicit Trainer(config::Config cfg, dist::Control* control = nullptr);
+  // Builds corpus reader, sampler, model, communicator and optimizer; broadcasts rank 0's initial weights;
+  // restores a checkpoint if train.resume asks for one. `control` == nullptr: single process.
+  explicit Trainer(config::Config cfg, distributed::Control* control = nullptr);
   ~Trainer();
 
   // Runs to train.steps (or until a stop signal): run.dir gets config.yaml, train.log, metrics.jsonl, checkpoints.
@@ -48,12 +39,12 @@ class Trainer {
   data::Batch batch(int64_t step) const;
   StepStats step(const data::Batch& batch);
 
-  model::Jepa& model() { return *model_; }
+  model::JepaImpl& model() { return *model_; }
   torch::optim::Optimizer& optimizer() { return *optimizer_; }
   const TrainerState& state() const { return state_; }
   const torch::Device& device() const { return device_; }
   const std::optional<std::string>& resumed_from() const { return resumed_from_; }
-  const dist::GradReducer* reducer() const { return reducer_.get(); }
+  const distributed::GradReducer* reducer() const { return reducer_.get(); }
   std::string checkpoint_root() const;
   // Rank 0 writes, every rank waits; returns the checkpoint dir.
   std::string save();
@@ -61,30 +52,34 @@ class Trainer {
   void check_sync();
 
  private:
+  // Construction, in order.
+  void build_data();
+  void build_model();
+  void build_communicator();
+  void build_optimizer();
+  void restore();
+  // Step pieces.
+  double set_learning_rate();
+  torch::Tensor total_loss(const objective::Output& out, StepStats& stats);
   void apply_fault();
+  // Run-directory and start-up log lines of fit().
+  std::optional<MetricsLog> open_run_dir();
 
   config::Config cfg_;
   std::string config_yaml_;
-  std::unique_ptr<dist::Control> own_control_;
-  dist::Control* control_;
+  config::Fault fault_;
+  std::unique_ptr<distributed::Control> own_control_;
+  distributed::Control* control_;
   torch::Device device_;
-  std::unique_ptr<dist::Communicator> comm_;
-  std::unique_ptr<dist::GradReducer> reducer_;
   std::shared_ptr<const data::CorpusReader> corpus_;
   std::unique_ptr<data::Loader> loader_;
-  std::unique_ptr<model::Jepa> model_;
+  model::Jepa model_{nullptr};
+  std::unique_ptr<objective::Objective> objective_;
+  std::unique_ptr<distributed::Communicator> comm_;
+  std::unique_ptr<distributed::GradReducer> reducer_;
   std::unique_ptr<FusedAdamW> optimizer_;
   TrainerState state_;
   std::optional<std::string> resumed_from_;
-  Fault fault_;
 };
-
-// device string (auto|cpu|cuda|cuda:N) -> device; auto/cuda pick GPU local_rank % GPUs. "cuda" without a GPU is an error.
-torch::Device pick_device(const std::string& name, int local_rank = 0);
-// Intra-op threads: `requested`, or the cores divided among the ranks on this node.
-int choose_threads(int64_t requested, int local_ranks);
-// SIGTERM / SIGUSR1 ask for a checkpoint and a clean exit at the next step boundary.
-void install_stop_signals();
-bool stop_requested();
 
 }  // namespace jepa::train

@@ -14,6 +14,7 @@
 
 #include "config/compose.hpp"
 #include "config/config.hpp"
+#include "config/fault.hpp"
 
 namespace fs = std::filesystem;
 using jepa::config::compose;
@@ -21,7 +22,9 @@ using jepa::config::compose_defaults;
 using jepa::config::Config;
 using jepa::config::ConfigError;
 using jepa::config::defaults_yaml;
+using jepa::config::Fault;
 using jepa::config::from_yaml;
+using jepa::config::parse_fault;
 using jepa::config::to_yaml_string;
 
 namespace {
@@ -91,6 +94,8 @@ TEST(ConfigSchema, DefaultsYamlEqualsStructDefaults) {
   EXPECT_EQ(d["model"]["dim"].as<int64_t>(), 256);
   EXPECT_EQ(d["optim"]["lr"].as<double>(), 1e-4);
   EXPECT_EQ(d["train"]["device"].as<std::string>(), "auto");
+  EXPECT_EQ(d["train"]["objective"].as<std::string>(), "jepa");
+  EXPECT_EQ(d["jepa"]["targets"].as<std::string>(), "last_layer");
   // optional<> fields are absent unless set
   EXPECT_FALSE(d["train"]["note"].IsDefined());
   EXPECT_FALSE(d["data"]["vocab"].IsDefined());
@@ -159,6 +164,8 @@ TEST(ConfigTyping, UnknownKeySuggestsClosest) {
   expect_error([] { load_text("optm: {lr: 0.1}"); }, {"unknown config key 'optm' (did you mean 'optim'?)"});
   expect_error([] { load_text("train: {stesp: 3}"); }, {"'train.stesp'", "did you mean 'train.steps'"});
   expect_error([] { load_text("train: {detect_anomalies: true}"); }, {"unknown config key 'train.detect_anomalies' (did you mean 'train.detect_anomaly'?)"});
+  expect_error([] { load_text("train: {objectve: jepa}"); }, {"unknown config key 'train.objectve' (did you mean 'train.objective'?)"});
+  expect_error([] { load_text("jepa: {target: last_layer}"); }, {"unknown config key 'jepa.target' (did you mean 'jepa.targets'?)"});
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -177,6 +184,7 @@ TEST(ConfigValidation, OutOfRangeValues) {
       {"jepa: {ema_m: -0.1}", {"'jepa.ema_m'", "[0, 1]"}},
       {"jepa: {ema_m_end: 2}", {"'jepa.ema_m_end'", "[0, 1]"}},
       {"jepa: {ema_schedule: cosine}", {"'jepa.ema_schedule'", "'cosine'", "constant, linear"}},
+      {"jepa: {targets: ''}", {"config key 'jepa.targets': value '' is invalid (must not be empty)"}},
       {"model: {dim: 250, heads: 4}", {"'model.dim'", "250", "not divisible by model.heads (4)"}},
       {"model: {dim: 0}", {"'model.dim'", ">= 1"}},
       {"model: {heads: 0}", {"'model.heads'", ">= 1"}},
@@ -190,6 +198,7 @@ TEST(ConfigValidation, OutOfRangeValues) {
       {"optim: {beta2: 1}", {"'optim.beta2'", "[0, 1)"}},
       {"optim: {eps: 0}", {"'optim.eps'", "> 0"}},
       {"optim: {grad_clip: -1}", {"'optim.grad_clip'", ">= 0"}},
+      {"train: {objective: ''}", {"config key 'train.objective': value '' is invalid (must not be empty)"}},
       {"train: {steps: 0}", {"'train.steps'", "value 0", ">= 1"}},
       {"train: {batch_size: 0}", {"'train.batch_size'", ">= 1"}},
       {"train: {log_every: 0}", {"'train.log_every'", ">= 1"}},
@@ -204,7 +213,10 @@ TEST(ConfigValidation, OutOfRangeValues) {
       {"dist: {backend: gloo}", {"'dist.backend'", "auto, mpi, nccl"}},
       {"dist: {bucket_mb: 0}", {"'dist.bucket_mb'", "> 0"}},
       {"dist: {timeout_s: 0}", {"'dist.timeout_s'", "> 0"}},
-      {"dist: {fault: 'explode@1:2'}", {"'dist.fault'", "abort|hang|perturb_target"}},
+      {"dist: {fault: 'explode@1:2'}",
+       {"config key 'dist.fault': value 'explode@1:2' is invalid (must be none or "
+        "<abort|hang|perturb_target>@<rank>:<step>)"}},
+      {"dist: {fault: ''}", {"'dist.fault'", "value ''", "abort|hang|perturb_target"}},
       {"run: {dir: ''}", {"'run.dir'", "must not be empty"}},
   };
   for (const auto& c : cases) {
@@ -223,7 +235,81 @@ TEST(ConfigValidation, AcceptedEdgeValues) {
   EXPECT_EQ(c.jepa.ema_schedule, "linear");
   EXPECT_EQ(c.model.heads, 3);
   EXPECT_EQ(c.dist.fault, "perturb_target@1:4");
+  // train.objective and jepa.targets: any non-empty name here; an unknown one is reported when it is built
+  const Config n = load_text("train: {objective: my_objective}\njepa: {targets: top_k}\n");
+  EXPECT_EQ(n.train.objective, "my_objective");
+  EXPECT_EQ(n.jepa.targets, "top_k");
   for (const char* d : {"auto", "cpu", "cuda", "cuda:3"}) EXPECT_EQ(load_text(std::string("train: {device: '") + d + "'}").train.device, d);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// dist.fault (parse_fault: the one parser, used by validation and the trainer)
+// ---------------------------------------------------------------------------------------------------
+TEST(ConfigFault, ParsesNoneAndEveryKind) {
+  const Fault none = parse_fault("none");
+  EXPECT_EQ(none.kind, "none");
+  EXPECT_EQ(none.rank, -1);
+  EXPECT_EQ(none.step, -1);
+
+  struct Case {
+    const char* spec;
+    const char* kind;
+    int rank;
+    int64_t step;
+  };
+  for (const Case& c : {Case{"abort@0:0", "abort", 0, 0}, Case{"hang@3:17", "hang", 3, 17},
+                        Case{"perturb_target@1:4", "perturb_target", 1, 4},
+                        Case{"abort@007:0010", "abort", 7, 10},                        // leading zeros
+                        Case{"hang@2147483647:99999999999", "hang", 2147483647, 99999999999LL}}) {  // largest
+    SCOPED_TRACE(c.spec);
+    const Fault f = parse_fault(c.spec);
+    EXPECT_EQ(f.kind, c.kind);
+    EXPECT_EQ(f.rank, c.rank);
+    EXPECT_EQ(f.step, c.step);
+  }
+}
+
+TEST(ConfigFault, RejectsEachInvalidFormWithTheValidationMessage) {
+  for (const char* spec : {
+           "",                         // empty
+           "None", "NONE", " none",    // only lower-case "none", exactly
+           "abort",                    // no '@'
+           "abort@1",                  // no ':'
+           "abort:1@2",                // ':' before '@'
+           "explode@1:2",              // unknown kind
+           "Abort@1:2",                // kinds are lower-case
+           "@1:2",                     // empty kind
+           "abort@:2",                 // empty rank
+           "abort@1:",                 // empty step
+           "abort@-1:2", "abort@+1:2", // signs
+           "abort@1:-2",
+           "abort@1.5:2", "abort@1:2.0", "abort@0x1:2",  // not decimal digits
+           "abort@1:2:3",              // trailing text
+           "abort@1:2 ", "abort @1:2", // spaces
+           "abort@1@2:3",              // two '@'
+           "abort@123456789012:1",     // 12 digits
+           "abort@1:123456789012",
+           "abort@2147483648:1",       // rank does not fit an int
+       }) {
+    SCOPED_TRACE(std::string("'") + spec + "'");
+    const std::string expected = std::string("config key 'dist.fault': value '") + spec +
+                                 "' is invalid (must be none or <abort|hang|perturb_target>@<rank>:<step>)";
+    try {
+      parse_fault(spec);
+      ADD_FAILURE() << "accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.what(), expected);
+    }
+    // validation gives the same message
+    try {
+      Config c;
+      c.dist.fault = spec;
+      from_yaml(YAML::Load(to_yaml_string(c)));
+      ADD_FAILURE() << "validation accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.what(), expected);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -246,6 +332,8 @@ TEST(ConfigRoundTrip, ToYamlThenFromYamlGivesSameValues) {
   c.run.dir = "runs/x: y";
   c.dist.bucket_mb = 0.05;
   c.dist.overlap = false;
+  c.train.objective = "no";     // would read back as a boolean if not quoted
+  c.jepa.targets = "top_k";
 
   const std::string text = to_yaml_string(c);
   const Config r = from_yaml(YAML::Load(text));
@@ -263,6 +351,8 @@ TEST(ConfigRoundTrip, ToYamlThenFromYamlGivesSameValues) {
   EXPECT_EQ(r.run.dir, "runs/x: y");
   EXPECT_EQ(r.dist.bucket_mb, 0.05);
   EXPECT_FALSE(r.dist.overlap);
+  EXPECT_EQ(r.train.objective, "no");
+  EXPECT_EQ(r.jepa.targets, "top_k");
   EXPECT_EQ(to_yaml_string(r), text);  // and a fixed point
 
   // The text itself: shortest exact doubles, floats always look like floats, strings that look like
@@ -274,6 +364,7 @@ TEST(ConfigRoundTrip, ToYamlThenFromYamlGivesSameValues) {
   EXPECT_NE(text.find("dropout: 0.0"), std::string::npos) << text;
   EXPECT_NE(text.find("note: \"yes\""), std::string::npos) << text;
   EXPECT_NE(text.find("vocab: \"123\""), std::string::npos) << text;
+  EXPECT_NE(text.find("objective: \"no\""), std::string::npos) << text;
 }
 
 TEST(ConfigRoundTrip, EveryDoubleReadsBackExactly) {
@@ -294,6 +385,34 @@ TEST(ConfigRoundTrip, KeyOrderFollowsTheStructs) {
   EXPECT_LT(text.find("  name:"), text.find("  dim:"));
   EXPECT_LT(text.find("  steps:"), text.find("  batch_size:"));
   EXPECT_EQ(text.find("note:"), std::string::npos);  // unset optional
+}
+
+// Every key of the schema, in output order (optionals set so that they are written too). Adding, removing or
+// moving a key must update this list and docs/configuration.md.
+TEST(ConfigRoundTrip, EveryKeyInOutputOrder) {
+  Config c;
+  c.train.note = "n";
+  c.data.vocab = "v.txt";
+  c.data.max_docs = 1;
+  std::vector<std::string> keys;
+  for (const auto& sec : YAML::Load(to_yaml_string(c)))
+    for (const auto& kv : sec.second) keys.push_back(sec.first.Scalar() + "." + kv.first.Scalar());
+  const std::vector<std::string> expected = {
+      "model.name", "model.dim", "model.layers", "model.heads", "model.ff_dim", "model.dropout",
+      "model.max_positions", "model.pred_hidden_mult", "model.pred_dropout",
+      "jepa.mask_ratio", "jepa.mean_span_len", "jepa.ema_m", "jepa.ema_schedule", "jepa.ema_m_end",
+      "jepa.target_eval", "jepa.targets",
+      "optim.lr", "optim.weight_decay", "optim.warmup_steps", "optim.grad_clip", "optim.beta1", "optim.beta2",
+      "optim.eps",
+      "train.objective", "train.steps", "train.batch_size", "train.log_every", "train.save_every", "train.seed",
+      "train.device", "train.threads", "train.keep_checkpoints", "train.resume", "train.detect_anomaly",
+      "train.precision", "train.note",
+      "data.path", "data.max_length", "data.vocab", "data.max_docs",
+      "dist.backend", "dist.bucket_mb", "dist.overlap", "dist.check_sync_every", "dist.timeout_s", "dist.fault",
+      "monitor.min_std", "monitor.min_effective_rank",
+      "run.dir",
+  };
+  EXPECT_EQ(keys, expected);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -522,6 +641,10 @@ TEST(ConfigComposeDefaults, OverridesOnSchemaDefaults) {
   EXPECT_EQ(c.optim.lr, 2e-5);
   EXPECT_EQ(c.model.dim, 256);
   expect_error([] { compose_defaults({"train.stepz=3"}); }, {"'train.stepz' does not exist", "'train.steps'"});
+  // the new keys are in the schema defaults, so plain a.b=v overrides set them
+  const Config o = from_yaml(compose_defaults({"train.objective=other", "jepa.targets=top_k"}));
+  EXPECT_EQ(o.train.objective, "other");
+  EXPECT_EQ(o.jepa.targets, "top_k");
 }
 
 // ---------------------------------------------------------------------------------------------------

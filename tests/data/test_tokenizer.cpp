@@ -2,6 +2,8 @@
 // (BertWordPieceTokenizer(vocab, lowercase=True)) gives. The exhaustive comparison is tests/golden/test_tokenizer_hf.py.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -153,7 +155,25 @@ TEST_F(Tokenizer, EncodeAddsSpecialsAndTruncatesBody) {
   EXPECT_EQ(t().encode(text, 11), full);
   EXPECT_EQ(t().encode(text, 5), (Ids{101, 1996, 4248, 2829, 102}));
   EXPECT_EQ(t().encode(text, 2), (Ids{101, 102}));
+  EXPECT_EQ(t().encode(text, 1), (Ids{101, 102}));
+  EXPECT_EQ(t().encode(text, 0), (Ids{101, 102}));
+  EXPECT_EQ(t().encode(text, static_cast<size_t>(-1)), full);  // beyond int64: the whole body
   EXPECT_EQ(t().encode("", 128), (Ids{101, 102}));
+}
+
+// encode() is with_specials() over tokenize_body(): the corpus path (prep, then with_specials at batch time) and
+// the raw-text path give the same sequences.
+TEST_F(Tokenizer, WithSpecialsIsEncodeOfTheBody) {
+  const std::string text = "the quick brown fox jumps over the lazy dog";
+  const Ids body = t().tokenize_body(text);
+  for (int64_t max_length : {-1, 0, 1, 2, 3, 5, 11, 12, 512})
+    EXPECT_EQ(jepa::data::with_specials(body, max_length, t().special()),
+              t().encode(text, static_cast<size_t>(std::max<int64_t>(0, max_length))))
+        << "max_length " << max_length;
+  jepa::data::SpecialIds sp;
+  sp.cls = 7, sp.sep = 9;
+  EXPECT_EQ(jepa::data::with_specials({1, 2, 3}, 4, sp), (Ids{7, 1, 2, 9}));
+  EXPECT_EQ(jepa::data::with_specials({1, 2, 3}, -5, sp), (Ids{7, 9}));
 }
 
 TEST(TokenizerVocab, MissingEmptyOrIncompleteVocabThrowsNamingTheFile) {

@@ -6,9 +6,9 @@
 
 #include <torch/types.h>
 
-#include "dist/control.hpp"
+#include "distributed/control.hpp"
 
-namespace jepa::dist {
+namespace jepa::distributed {
 
 // A launched collective. wait() makes its result visible to later work on the tensor's device
 // (NCCL: the compute stream waits on an event, the host does not block) and enforces dist.timeout_s.
@@ -37,4 +37,4 @@ std::unique_ptr<Communicator> make_communicator(const std::string& backend, Cont
 // Whether this build has the NCCL backend.
 bool nccl_available();
 
-}  // namespace jepa::dist
+}  // namespace jepa::distributed

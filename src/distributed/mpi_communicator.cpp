@@ -3,10 +3,11 @@
 
 #include <torch/torch.h>
 
-#include "dist/communicator.hpp"
-#include "dist/backends.hpp"
+#include "distributed/communicator.hpp"
+#include "distributed/backends.hpp"
+#include "distributed/mpi_request.hpp"
 
-namespace jepa::dist {
+namespace jepa::distributed {
 namespace {
 
 MPI_Datatype mpi_type(const torch::Tensor& t) {
@@ -28,7 +29,7 @@ class MpiWork : public Work {
                    MPI_COMM_WORLD, &req_);
   }
   void wait() override {
-    control_.wait(req_, what_);  // returns at once for a request poll() already completed
+    wait_request(control_, req_, what_);  // returns at once for a request poll() already completed
     if (!host_.is_same(target_)) target_.copy_(host_);
   }
   void poll() override {
@@ -59,7 +60,7 @@ class MpiCommunicator : public Communicator {
     auto host = t.is_cpu() ? t : t.to(torch::kCPU);
     MPI_Request req;
     MPI_Ibcast(host.data_ptr(), static_cast<int>(host.numel()), mpi_type(host), root, MPI_COMM_WORLD, &req);
-    control_.wait(req, what);
+    wait_request(control_, req, what);
     if (!host.is_same(t)) t.copy_(host);
   }
 
@@ -99,4 +100,4 @@ std::unique_ptr<Communicator> make_communicator(const std::string& backend, Cont
   return nccl ? make_nccl_communicator(control, device) : make_mpi_communicator(control);
 }
 
-}  // namespace jepa::dist
+}  // namespace jepa::distributed

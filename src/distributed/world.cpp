@@ -1,4 +1,4 @@
-#include "dist/world.hpp"
+#include "distributed/world.hpp"
 
 #include <mpi.h>
 #include <unistd.h>
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-namespace jepa::dist {
+namespace jepa::distributed {
 
 bool launched_by_mpi() {
   for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "MV2_COMM_WORLD_SIZE"})
@@ -45,4 +45,4 @@ void abort_job(int code) {
   std::_Exit(code);
 }
 
-}  // namespace jepa::dist
+}  // namespace jepa::distributed

@@ -2,7 +2,8 @@
 // ncclCommInitRank on its local GPU. All-reduces run on a dedicated stream that first waits (CUDA event) for the
 // compute stream; wait() makes the compute stream wait for the result and enforces dist.timeout_s by aborting the
 // communicator instead of hanging.
-#include "dist/backends.hpp"
+#include "distributed/backends.hpp"
+#include "distributed/mpi_request.hpp"
 
 #ifdef JEPA_WITH_NCCL
 #include <cuda_runtime.h>
@@ -16,7 +17,7 @@
 #include <thread>
 #include <torch/torch.h>
 
-namespace jepa::dist {
+namespace jepa::distributed {
 namespace {
 
 void check_nccl(ncclResult_t r, const char* what) {
@@ -62,7 +63,7 @@ class NcclCommunicator : public Communicator {
     if (w.mpi) {
       MPI_Request req;
       MPI_Ibcast(&id, sizeof id, MPI_BYTE, 0, MPI_COMM_WORLD, &req);
-      control.wait(req, "nccl unique id broadcast");
+      wait_request(control, req, "nccl unique id broadcast");
     }
     c10::cuda::CUDAGuard guard(device_);
     check_nccl(ncclCommInitRank(&comm_, w.size, id, w.rank), "ncclCommInitRank");
@@ -145,15 +146,15 @@ std::unique_ptr<Communicator> make_nccl_communicator(Control& control, const tor
   return std::make_unique<NcclCommunicator>(control, device);
 }
 
-}  // namespace jepa::dist
+}  // namespace jepa::distributed
 
 #else  // built without NCCL
 
-namespace jepa::dist {
+namespace jepa::distributed {
 bool nccl_available() { return false; }
 std::unique_ptr<Communicator> make_nccl_communicator(Control&, const torch::Device&) {
   throw std::runtime_error("this jepa_dist was built without NCCL (JEPA_WITH_NCCL=OFF)");
 }
-}  // namespace jepa::dist
+}  // namespace jepa::distributed
 
 #endif

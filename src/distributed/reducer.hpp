@@ -13,9 +13,9 @@
 
 #include <torch/types.h>
 
-#include "dist/communicator.hpp"
+#include "distributed/communicator.hpp"
 
-namespace jepa::dist {
+namespace jepa::distributed {
 
 class GradReducer {
  public:
@@ -54,4 +54,4 @@ class GradReducer {
   std::mutex mu_;  // hooks may run on autograd's device threads
 };
 
-}  // namespace jepa::dist
+}  // namespace jepa::distributed

@@ -1,8 +1,8 @@
-#include "dist/reducer.hpp"
+#include "distributed/reducer.hpp"
 
 #include <torch/torch.h>
 
-namespace jepa::dist {
+namespace jepa::distributed {
 
 GradReducer::GradReducer(std::vector<torch::Tensor> params, Communicator& comm, double bucket_mb, bool overlap)
     : params_(std::move(params)), comm_(comm), overlap_(overlap) {
@@ -110,4 +110,4 @@ void GradReducer::finish() {
   }
 }
 
-}  // namespace jepa::dist
+}  // namespace jepa::distributed

@@ -1,12 +1,14 @@
-#include "dist/control.hpp"
+#include "distributed/control.hpp"
 
 #include <mpi.h>
+
+#include "distributed/mpi_request.hpp"
 
 #include <chrono>
 #include <iostream>
 #include <thread>
 
-namespace jepa::dist {
+namespace jepa::distributed {
 
 Control::Control(World world, double timeout_s) : world_(std::move(world)), timeout_s_(timeout_s) {}
 
@@ -15,12 +17,10 @@ void Control::fail(const std::string& what) {
   abort_job(3);
 }
 
-void Control::wait(MPI_Request& req, const std::string& what) {
+void Control::wait(const std::function<bool()>& done, const std::string& what) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s_);
-  int done = 0;
   for (int spins = 0;; ++spins) {
-    MPI_Test(&req, &done, MPI_STATUS_IGNORE);
-    if (done) return;
+    if (done()) return;
     if (std::chrono::steady_clock::now() > deadline)
       fail("collective '" + what + "' at step " + std::to_string(step_) + " did not finish within " +
            std::to_string(static_cast<int>(timeout_s_)) + " s (dist.timeout_s): a rank died or hangs");
@@ -36,7 +36,7 @@ T allreduce_scalar(Control& c, T v, MPI_Datatype type, MPI_Op op, const char* wh
   T out{};
   MPI_Request r;
   MPI_Iallreduce(&v, &out, 1, type, op, MPI_COMM_WORLD, &r);
-  c.wait(r, what);
+  wait_request(c, r, what);
   return out;
 }
 }  // namespace
@@ -50,7 +50,7 @@ std::vector<uint64_t> Control::allgather(uint64_t v, const char* what) {
   std::vector<uint64_t> out(static_cast<size_t>(world_.size));
   MPI_Request r;
   MPI_Iallgather(&v, 1, MPI_UINT64_T, out.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD, &r);
-  wait(r, what);
+  wait_request(*this, r, what);
   return out;
 }
 
@@ -60,7 +60,7 @@ std::vector<std::vector<uint64_t>> Control::allgather(const std::vector<uint64_t
   MPI_Request r;
   MPI_Iallgather(v.data(), static_cast<int>(v.size()), MPI_UINT64_T, flat.data(), static_cast<int>(v.size()),
                  MPI_UINT64_T, MPI_COMM_WORLD, &r);
-  wait(r, what);
+  wait_request(*this, r, what);
   std::vector<std::vector<uint64_t>> out;
   for (int k = 0; k < world_.size; ++k)
     out.emplace_back(flat.begin() + static_cast<long>(k * v.size()), flat.begin() + static_cast<long>((k + 1) * v.size()));
@@ -81,7 +81,7 @@ std::vector<std::string> Control::allgather_bytes(const std::string& mine, const
   MPI_Request r;
   MPI_Iallgatherv(mine.data(), static_cast<int>(mine.size()), MPI_CHAR, flat.data(), counts.data(), displs.data(),
                   MPI_CHAR, MPI_COMM_WORLD, &r);
-  wait(r, what);
+  wait_request(*this, r, what);
   std::vector<std::string> out;
   for (size_t k = 0; k < counts.size(); ++k) out.push_back(flat.substr(static_cast<size_t>(displs[k]), static_cast<size_t>(counts[k])));
   return out;
@@ -92,10 +92,10 @@ std::string Control::broadcast(const std::string& s, const char* what) {
   uint64_t n = s.size();
   MPI_Request r;
   MPI_Ibcast(&n, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD, &r);
-  wait(r, what);
+  wait_request(*this, r, what);
   std::string out = is_root() ? s : std::string(n, '\0');
   MPI_Ibcast(out.data(), static_cast<int>(n), MPI_CHAR, 0, MPI_COMM_WORLD, &r);
-  wait(r, what);
+  wait_request(*this, r, what);
   return out;
 }
 
@@ -103,7 +103,7 @@ void Control::barrier(const char* what) {
   if (!world_.mpi) return;
   MPI_Request r;
   MPI_Ibarrier(MPI_COMM_WORLD, &r);
-  wait(r, what);
+  wait_request(*this, r, what);
 }
 
-}  // namespace jepa::dist
+}  // namespace jepa::distributed

@@ -2,9 +2,9 @@
 
 #include <torch/torch.h>
 
-#include "dist/communicator.hpp"
+#include "distributed/communicator.hpp"
 
-using namespace jepa::dist;
+using namespace jepa::distributed;
 
 // The NCCL backend with one rank on one GPU (NCCL does not support two ranks on one GPU; multi-rank tests run on
 // CPU through MPI). Compiled everywhere; skipped where there is no GPU.

@@ -3,7 +3,7 @@
 // `jepa_dist` (no launcher in the environment) runs as world size 1 without touching MPI at all.
 #include <string>
 
-namespace jepa::dist {
+namespace jepa::distributed {
 
 struct World {
   int rank = 0;
@@ -33,4 +33,4 @@ bool launched_by_mpi();
 // Ends every rank of the job now (MPI_Abort), or the process when there is no MPI.
 [[noreturn]] void abort_job(int code);
 
-}  // namespace jepa::dist
+}  // namespace jepa::distributed

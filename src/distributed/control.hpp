@@ -3,14 +3,13 @@
 // a collective that does not complete in time ends the whole job with a message naming it and the step,
 // instead of hanging. With world size 1 (no MPI) every operation is the identity.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
-#include "dist/world.hpp"
+#include "distributed/world.hpp"
 
-#include <mpi.h>
-
-namespace jepa::dist {
+namespace jepa::distributed {
 
 class Control {
  public:
@@ -32,8 +31,9 @@ class Control {
   std::string broadcast(const std::string& s, const char* what);  // root's string to everyone
   void barrier(const char* what);
 
-  // Waits for a non-blocking MPI request, aborting the job after timeout_s (used by the MPI backend too).
-  void wait(MPI_Request& req, const std::string& what);
+  // Polls `done` (e.g. MPI_Test on a non-blocking request) until it returns true, aborting the job after
+  // timeout_s. Backends pass their own test, so MPI stays an implementation detail of src/distributed/.
+  void wait(const std::function<bool()>& done, const std::string& what);
   [[noreturn]] void fail(const std::string& what);
 
  private:
@@ -42,4 +42,4 @@ class Control {
   int64_t step_ = 0;
 };
 
-}  // namespace jepa::dist
+}  // namespace jepa::distributed

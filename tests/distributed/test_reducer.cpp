@@ -2,9 +2,9 @@
 
 #include <torch/torch.h>
 
-#include "dist/reducer.hpp"
+#include "distributed/reducer.hpp"
 
-using namespace jepa::dist;
+using namespace jepa::distributed;
 
 namespace {
 // Stands in for a 2-rank job whose other rank has the same gradients: the sum doubles every value.

@@ -1,0 +1,81 @@
+#pragma once
+// Internal: the schema of a Config (not part of the public config API). The list of fields lives in one place,
+// visit_fields(), so that reading (config.cpp), writing (config.cpp) and the key list (schema.cpp) cannot drift.
+#include <string>
+
+#include "config/config.hpp"
+
+namespace jepa::config::detail {
+
+// Every field of the schema, in output order. `f(section, key, field)` for a Config (const or not).
+// A template in a header because each caller passes a lambda that is generic over the field's type.
+template <class C, class F>
+void visit_fields(C& c, F&& f) {
+  f("model", "name", c.model.name);
+  f("model", "dim", c.model.dim);
+  f("model", "layers", c.model.layers);
+  f("model", "heads", c.model.heads);
+  f("model", "ff_dim", c.model.ff_dim);
+  f("model", "dropout", c.model.dropout);
+  f("model", "max_positions", c.model.max_positions);
+  f("model", "pred_hidden_mult", c.model.pred_hidden_mult);
+  f("model", "pred_dropout", c.model.pred_dropout);
+
+  f("jepa", "mask_ratio", c.jepa.mask_ratio);
+  f("jepa", "mean_span_len", c.jepa.mean_span_len);
+  f("jepa", "ema_m", c.jepa.ema_m);
+  f("jepa", "ema_schedule", c.jepa.ema_schedule);
+  f("jepa", "ema_m_end", c.jepa.ema_m_end);
+  f("jepa", "target_eval", c.jepa.target_eval);
+  f("jepa", "targets", c.jepa.targets);
+
+  f("optim", "lr", c.optim.lr);
+  f("optim", "weight_decay", c.optim.weight_decay);
+  f("optim", "warmup_steps", c.optim.warmup_steps);
+  f("optim", "grad_clip", c.optim.grad_clip);
+  f("optim", "beta1", c.optim.beta1);
+  f("optim", "beta2", c.optim.beta2);
+  f("optim", "eps", c.optim.eps);
+
+  f("train", "objective", c.train.objective);
+  f("train", "steps", c.train.steps);
+  f("train", "batch_size", c.train.batch_size);
+  f("train", "log_every", c.train.log_every);
+  f("train", "save_every", c.train.save_every);
+  f("train", "seed", c.train.seed);
+  f("train", "device", c.train.device);
+  f("train", "threads", c.train.threads);
+  f("train", "keep_checkpoints", c.train.keep_checkpoints);
+  f("train", "resume", c.train.resume);
+  f("train", "detect_anomaly", c.train.detect_anomaly);
+  f("train", "precision", c.train.precision);
+  f("train", "note", c.train.note);
+
+  f("data", "path", c.data.path);
+  f("data", "max_length", c.data.max_length);
+  f("data", "vocab", c.data.vocab);
+  f("data", "max_docs", c.data.max_docs);
+
+  f("dist", "backend", c.dist.backend);
+  f("dist", "bucket_mb", c.dist.bucket_mb);
+  f("dist", "overlap", c.dist.overlap);
+  f("dist", "check_sync_every", c.dist.check_sync_every);
+  f("dist", "timeout_s", c.dist.timeout_s);
+  f("dist", "fault", c.dist.fault);
+
+  f("monitor", "min_std", c.monitor.min_std);
+  f("monitor", "min_effective_rank", c.monitor.min_effective_rank);
+
+  f("run", "dir", c.run.dir);
+}
+
+// Key lookups derived from visit_fields (schema.cpp).
+bool is_section(const std::string& s);       // "model", "train", ...
+bool is_key(const std::string& dotted);      // "train.steps", ...
+// ConfigError "unknown config key '<dotted>' (did you mean '<closest section or key>'?)".
+[[noreturn]] void unknown_key(const std::string& dotted);
+
+// Range and enumeration checks of a fully read Config; throws ConfigError naming the first bad key (validate.cpp).
+void validate(const Config& c);
+
+}  // namespace jepa::config::detail

@@ -1,0 +1,131 @@
+// Validation of a fully read Config: ranges, enumerations and cross-key rules. Runs after typing, so every
+// message can name the key and its typed value. Checked section by section; the first violation is reported.
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <system_error>
+
+#include "config/detail.hpp"
+#include "config/fault.hpp"
+#include "config/schema.hpp"
+
+namespace jepa::config::detail {
+
+namespace {
+
+std::string num(double x) { return format_double(x); }
+
+[[noreturn]] void out_of_range(const std::string& dotted, const std::string& value, const std::string& rule) {
+  throw ConfigError("config key '" + dotted + "': value " + value + " is out of range (" + rule + ")");
+}
+
+void at_least(const std::string& dotted, int64_t v, int64_t lo) {
+  if (v < lo) out_of_range(dotted, std::to_string(v), "must be >= " + std::to_string(lo));
+}
+void positive(const std::string& dotted, double v) {
+  if (!(v > 0)) out_of_range(dotted, num(v), "must be > 0");
+}
+void non_negative(const std::string& dotted, double v) {
+  if (!(v >= 0)) out_of_range(dotted, num(v), "must be >= 0");
+}
+void in_closed01(const std::string& dotted, double v) {
+  if (!(v >= 0 && v <= 1)) out_of_range(dotted, num(v), "must be in [0, 1]");
+}
+void in_halfopen01(const std::string& dotted, double v) {
+  if (!(v >= 0 && v < 1)) out_of_range(dotted, num(v), "must be in [0, 1)");
+}
+void non_empty(const std::string& dotted, const std::string& v) {
+  if (v.empty()) throw ConfigError("config key '" + dotted + "': value '' is invalid (must not be empty)");
+}
+
+bool valid_device(const std::string& d) {
+  if (d == "auto" || d == "cpu" || d == "cuda") return true;
+  if (d.rfind("cuda:", 0) == 0 && d.size() > 5)
+    return std::all_of(d.begin() + 5, d.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+  return false;
+}
+
+}  // namespace
+
+void validate(const Config& c) {
+  const auto& m = c.model;
+  non_empty("model.name", m.name);
+  at_least("model.dim", m.dim, 1);
+  at_least("model.layers", m.layers, 1);
+  at_least("model.heads", m.heads, 1);
+  if (m.dim % m.heads != 0)
+    throw ConfigError("config key 'model.dim': value " + std::to_string(m.dim) + " is not divisible by model.heads (" +
+                      std::to_string(m.heads) + ")");
+  at_least("model.ff_dim", m.ff_dim, 1);
+  in_halfopen01("model.dropout", m.dropout);
+  at_least("model.max_positions", m.max_positions, 1);
+  at_least("model.pred_hidden_mult", m.pred_hidden_mult, 1);
+  in_halfopen01("model.pred_dropout", m.pred_dropout);
+
+  const auto& j = c.jepa;
+  if (!(j.mask_ratio > 0 && j.mask_ratio <= 1)) out_of_range("jepa.mask_ratio", num(j.mask_ratio), "must be in (0, 1]");
+  positive("jepa.mean_span_len", j.mean_span_len);
+  in_closed01("jepa.ema_m", j.ema_m);
+  if (j.ema_schedule != "constant" && j.ema_schedule != "linear")
+    throw ConfigError("config key 'jepa.ema_schedule': value '" + j.ema_schedule +
+                      "' is invalid (must be one of: constant, linear)");
+  in_closed01("jepa.ema_m_end", j.ema_m_end);
+  non_empty("jepa.targets", j.targets);  // its values are checked where targets are built
+
+  const auto& o = c.optim;
+  non_negative("optim.lr", o.lr);
+  non_negative("optim.weight_decay", o.weight_decay);
+  at_least("optim.warmup_steps", o.warmup_steps, 0);
+  non_negative("optim.grad_clip", o.grad_clip);  // 0 = no clipping
+  in_halfopen01("optim.beta1", o.beta1);
+  in_halfopen01("optim.beta2", o.beta2);
+  positive("optim.eps", o.eps);
+
+  const auto& t = c.train;
+  non_empty("train.objective", t.objective);  // a registered name; an unknown one is reported when it is built
+  at_least("train.steps", t.steps, 1);
+  at_least("train.batch_size", t.batch_size, 1);
+  at_least("train.log_every", t.log_every, 1);
+  at_least("train.save_every", t.save_every, 1);
+  at_least("train.seed", t.seed, 0);
+  if (!valid_device(t.device))
+    throw ConfigError("config key 'train.device': value '" + t.device +
+                      "' is invalid (must be one of: auto, cpu, cuda, cuda:N)");
+  if (t.precision != "fp32" && t.precision != "bf16")
+    throw ConfigError("config key 'train.precision': value '" + t.precision + "' is invalid (must be one of: fp32, bf16)");
+  at_least("train.threads", t.threads, 0);
+  if (c.monitor.min_std < 0) throw ConfigError("config key 'monitor.min_std': must be >= 0");
+  if (c.monitor.min_effective_rank < 0) throw ConfigError("config key 'monitor.min_effective_rank': must be >= 0");
+  at_least("train.keep_checkpoints", t.keep_checkpoints, 1);
+  non_empty("train.resume", t.resume);
+
+  const auto& d = c.data;
+  non_empty("data.path", d.path);
+  at_least("data.max_length", d.max_length, 3);  // [CLS] + at least one token + [SEP]
+  if (d.vocab) non_empty("data.vocab", *d.vocab);
+  if (d.max_docs) at_least("data.max_docs", *d.max_docs, 1);
+  // model.name: a built-in kind, else a local Hugging Face model directory (whose config.json gives the
+  // architecture and its max_position_embeddings; checked when the encoder is built).
+  const bool builtin = m.name == "tiny" || m.name == "bert" || m.name == "distilbert";
+  std::error_code ec;
+  if (!builtin && !std::filesystem::is_directory(m.name, ec))
+    throw ConfigError("model.name '" + m.name +
+                      "' is not tiny|bert|distilbert and not a local directory (models are never downloaded)");
+  if (builtin && d.max_length > m.max_positions)
+    throw ConfigError("config key 'data.max_length': value " + std::to_string(d.max_length) +
+                      " is out of range (must be <= model.max_positions = " + std::to_string(m.max_positions) +
+                      " for the " + m.name + " encoder)");
+
+  const auto& ds = c.dist;
+  if (ds.backend != "auto" && ds.backend != "mpi" && ds.backend != "nccl")
+    throw ConfigError("config key 'dist.backend': value '" + ds.backend +
+                      "' is invalid (must be one of: auto, mpi, nccl)");
+  positive("dist.bucket_mb", ds.bucket_mb);
+  at_least("dist.check_sync_every", ds.check_sync_every, 0);
+  positive("dist.timeout_s", ds.timeout_s);
+  parse_fault(ds.fault);  // throws the config error for a bad spec
+
+  non_empty("run.dir", c.run.dir);
+}
+
+}  // namespace jepa::config::detail

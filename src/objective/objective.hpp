@@ -1,0 +1,50 @@
+#pragma once
+// The Objective seam (design.md §1.4, §8): what one training step computes from the model and a batch. An
+// objective returns this rank's loss terms as (sum, count) pairs plus named metrics; the trainer owns everything
+// after that: normalising each term by its count summed over all ranks (so N ranks x B equals 1 rank x N*B),
+// backward, clipping, the optimizer, EMA and logging. Adding an objective never edits src/train/: implement
+// Objective in its own file and register a factory under a name that `train.objective` selects.
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "config/config.hpp"
+#include "data/batch.hpp"
+#include "model/jepa.hpp"
+
+namespace jepa::objective {
+
+// One loss term on this rank. The trainer minimises Σ_terms weight · sum / (count summed over ranks).
+struct Term {
+  std::string name;     // logged as loss/<name> when an objective has several terms
+  torch::Tensor sum;    // scalar: Σ of per-item losses on this rank, with its graph
+  int64_t count = 0;    // items in `sum` on this rank (masked positions, tokens, examples)
+  double weight = 1.0;
+};
+
+struct Output {
+  std::vector<Term> terms;
+  std::map<std::string, double> metrics;  // this rank's scalars, logged as they are (rank 0's go to metrics.jsonl)
+};
+
+class Objective {
+ public:
+  virtual ~Objective() = default;
+  // `batch` is on the model's device; the caller has set train/eval mode and autocast.
+  virtual Output compute(model::JepaImpl& model, const data::Batch& batch) = 0;
+};
+
+using Factory = std::function<std::unique_ptr<Objective>(const config::Config& cfg)>;
+
+// Adds an objective under `name` (the value of train.objective). A name already taken is an error.
+void register_objective(const std::string& name, Factory factory);
+// The objective train.objective names; an unknown name is an error listing the registered ones.
+std::unique_ptr<Objective> make_objective(const config::Config& cfg);
+// Registered names, sorted (built-ins first registered: jepa).
+std::vector<std::string> objective_names();
+
+}  // namespace jepa::objective

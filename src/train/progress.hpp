@@ -1,0 +1,49 @@
+#pragma once
+// What a step reports, and how a logging window becomes the console line, the collapse-monitor warnings and a
+// metrics.jsonl record (design.md §1.5). Kept out of the trainer so the loop reads top-down.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "config/config.hpp"
+#include "data/batch.hpp"
+#include "model/jepa.hpp"
+#include "train/collapse.hpp"
+#include "train/metrics.hpp"
+
+namespace jepa::train {
+
+struct StepStats {
+  double loss = 0;       // global (all ranks) objective: Σ_terms weight · mean over the global batch
+  double grad_norm = 0;  // before clipping
+  double lr = 0;
+  double ema_m = 0;
+  int64_t tokens = 0;    // global real tokens
+  std::map<std::string, double> term_losses;  // global mean of each term, when the objective has several
+  std::map<std::string, double> metrics;      // the objective's metrics on this rank
+};
+
+// One logging window: the steps since the last log line.
+struct Window {
+  int64_t step = 0, steps = 0;  // last step done, train.steps
+  int64_t epoch = 0;            // epoch of the last step
+  double mean_loss = 0;         // over the window's steps
+  int64_t window_steps = 0, tokens = 0;
+  double seconds = 0;           // training time of the window (logging excluded)
+  double elapsed = 0, eta = 0;  // since start, to train.steps
+};
+
+// Collapse monitor: the target encoder (eval mode, no grad; weights after this step's EMA) on the original view of
+// this rank's batch, mean-pooled over real tokens. Draws no random numbers, so logging does not change training.
+// nullopt for a batch of fewer than 2 rows.
+std::optional<CollapseStats> target_collapse_stats(model::JepaImpl& model, const data::Batch& batch,
+                                                   const torch::Device& device);
+
+// Writes the log line (and monitor warnings) on this rank and, when `metrics` is set (rank 0), the JSONL record.
+void log_window(const Window& w, const StepStats& last, const std::optional<CollapseStats>& emb,
+                const config::MonitorConfig& monitor, MetricsLog* metrics);
+
+}  // namespace jepa::train

@@ -1,0 +1,78 @@
+#include "train/runtime.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/autocast_mode.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <mutex>
+#include <thread>
+
+namespace jepa::train {
+namespace {
+std::atomic<int> g_stop{0};
+extern "C" void on_stop_signal(int) { g_stop.store(1); }
+}  // namespace
+
+torch::Device pick_device(const std::string& name, int local_rank) {
+  const bool gpu = torch::cuda::is_available();
+  if (name == "auto")
+    return gpu ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank % torch::cuda::device_count()))
+               : torch::Device(torch::kCPU);
+  torch::Device d(name);
+  if (d.is_cuda() && !gpu)
+    throw std::runtime_error("train.device=" + name + " but no CUDA device is available (use auto or cpu)");
+  if (name == "cuda") d = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank % torch::cuda::device_count()));
+  return d;
+}
+
+int choose_threads(int64_t requested, int local_ranks) {
+  if (requested > 0) return static_cast<int>(requested);
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max(1, cores / std::max(1, local_ranks));
+}
+
+void install_stop_signals() {
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGUSR1, on_stop_signal);
+}
+bool stop_requested() { return g_stop.load() != 0; }
+
+std::string cpu_generator_state() {
+  at::Generator gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  const auto st = gen.get_state();
+  return std::string(static_cast<const char*>(st.data_ptr()), static_cast<size_t>(st.numel()));
+}
+
+void set_cpu_generator_state(const torch::Tensor& st) {
+  at::Generator gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(st);
+}
+
+std::string rng_key(int rank) { return rank == 0 ? "cpu" : "cpu.rank" + std::to_string(rank); }
+
+uint64_t tensor_hash(const torch::Tensor& t) {
+  const auto c = t.detach().to(torch::kCPU).contiguous();
+  const auto* p = static_cast<const unsigned char*>(c.data_ptr());
+  uint64_t h = 1469598103934665603ULL;
+  for (size_t i = 0, n = static_cast<size_t>(c.numel()) * c.element_size(); i < n; ++i) h = (h ^ p[i]) * 1099511628211ULL;
+  return h;
+}
+
+Autocast::Autocast(bool on) : on_(on) {
+  if (!on_) return;
+  at::autocast::set_autocast_enabled(at::kCUDA, true);
+  at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+  at::autocast::increment_nesting();
+}
+
+Autocast::~Autocast() {
+  if (!on_) return;
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  at::autocast::set_autocast_enabled(at::kCUDA, false);
+}
+
+}  // namespace jepa::train

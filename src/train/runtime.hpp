@@ -1,0 +1,41 @@
+#pragma once
+// Process-level pieces the trainer and tools share: device choice, thread count, stop signals, and the default
+// CPU generator's state (checkpointed per rank so a resumed run draws the same dropout masks).
+#include <cstdint>
+#include <string>
+
+#include <torch/torch.h>
+
+namespace jepa::train {
+
+// device string (auto|cpu|cuda|cuda:N) -> device; auto/cuda pick GPU local_rank % GPUs. "cuda" without a GPU is an error.
+torch::Device pick_device(const std::string& name, int local_rank = 0);
+// Intra-op threads: `requested`, or the cores divided among the ranks on this node.
+int choose_threads(int64_t requested, int local_ranks);
+
+// SIGTERM / SIGUSR1 ask for a checkpoint and a clean exit at the next step boundary.
+void install_stop_signals();
+bool stop_requested();
+
+// The default CPU generator's state as bytes, and restoring it from a saved uint8 tensor.
+std::string cpu_generator_state();
+void set_cpu_generator_state(const torch::Tensor& state);
+// Key of rank `rank`'s generator state in rng_state.safetensors: "cpu" (rank 0), "cpu.rank<N>".
+std::string rng_key(int rank);
+
+// FNV-1a over a tensor's raw bytes: bit-exact comparison of weights across ranks.
+uint64_t tensor_hash(const torch::Tensor& t);
+
+// bf16 autocast on CUDA for the forward passes of one step (RAII); a no-op when `on` is false.
+class Autocast {
+ public:
+  explicit Autocast(bool on);
+  ~Autocast();
+  Autocast(const Autocast&) = delete;
+  Autocast& operator=(const Autocast&) = delete;
+
+ private:
+  bool on_;
+};
+
+}  // namespace jepa::train

@@ -1,0 +1,118 @@
+// The built-in objective and targets (src/objective/): the masked cosine loss, its (sum, count) form, and the
+// registry that train.objective selects from.
+#include <gtest/gtest.h>
+
+#include "../train/fixtures.hpp"
+#include "data/batch.hpp"
+#include "objective/jepa_objective.hpp"
+#include "objective/objective.hpp"
+#include "objective/targets.hpp"
+
+using namespace jepa;
+
+namespace {
+config::ModelConfig small_model() {
+  config::ModelConfig m;
+  m.dim = 32;
+  m.layers = 2;
+  m.heads = 4;
+  m.ff_dim = 64;
+  m.dropout = 0.0;
+  m.pred_dropout = 0.0;
+  m.max_positions = 64;
+  return m;
+}
+
+// Two sequences of a 100-id vocabulary, some positions masked.
+data::Batch toy_batch() {
+  const data::SpecialIds sp;  // BERT ids: pad 0, cls 101, sep 102, mask 103
+  std::vector<std::vector<int32_t>> seqs = {{101, 20, 21, 22, 23, 102}, {101, 30, 31, 102}};
+  std::vector<std::vector<uint8_t>> masks = {{0, 1, 1, 0, 1, 0}, {0, 0, 1, 0}};
+  return data::collate(seqs, masks, sp);
+}
+}  // namespace
+
+TEST(Loss, ZeroWhenNothingMaskedAndStillDifferentiable) {
+  auto pred = torch::randn({2, 5, 8}, torch::requires_grad());
+  auto loss = objective::masked_cosine_loss(pred, torch::randn({2, 5, 8}), torch::zeros({2, 5}, torch::kBool));
+  EXPECT_EQ(loss.item<double>(), 0.0);
+  loss.backward();
+  EXPECT_TRUE(pred.grad().defined());
+  EXPECT_EQ(pred.grad().abs().sum().item<double>(), 0.0);
+}
+
+TEST(Loss, CosineDistanceOverMaskedPositionsOnly) {
+  auto t = torch::randn({1, 3, 4});
+  auto p = t.clone();
+  p[0][2] = -t[0][2];            // opposite direction: distance 2
+  p[0][0] = 3.0 * t[0][0];       // same direction, other norm: distance 0
+  p[0][1] = torch::randn({4});   // unmasked: ignored
+  auto mask = torch::tensor({{true, false, true}});
+  EXPECT_NEAR(objective::masked_cosine_loss(p, t, mask).item<double>(), 1.0, 1e-6);
+  auto [sum, count] = objective::masked_cosine_sum(p, t, mask);
+  EXPECT_NEAR(sum.item<double>(), 2.0, 1e-6);
+  EXPECT_EQ(count, 2);
+}
+
+TEST(JepaObjective, OneTermEqualToTheMaskedCosineOfPredictorAndTargetEncoder) {
+  torch::manual_seed(3);
+  config::JepaConfig jc;
+  model::Jepa m(small_model(), jc, 110);
+  m->train(true);
+  const auto b = toy_batch();
+  objective::JepaObjective obj(jc);
+  const auto out = obj.compute(*m, b);
+  ASSERT_EQ(out.terms.size(), 1u);
+  EXPECT_EQ(out.terms[0].name, "jepa");
+  EXPECT_EQ(out.terms[0].weight, 1.0);
+  EXPECT_EQ(out.terms[0].count, 4);  // masked positions of the batch
+  EXPECT_TRUE(out.terms[0].sum.requires_grad());
+
+  // Independently: 1 - cos at each masked position, summed.
+  torch::NoGradGuard g;
+  const auto pred = m->predictor(m->context_encoder->forward(b.masked_input_ids, b.attention_mask));
+  const auto tgt = m->target_encoder->forward(b.input_ids, b.attention_mask);
+  double expect = 0;
+  for (int64_t i = 0; i < b.pred_mask.size(0); ++i)
+    for (int64_t j = 0; j < b.pred_mask.size(1); ++j)
+      if (b.pred_mask[i][j].item<bool>())
+        expect += 1.0 - torch::cosine_similarity(pred[i][j], tgt[i][j], 0, 1e-12).item<double>();
+  EXPECT_NEAR(out.terms[0].sum.item<double>(), expect, 1e-5);
+}
+
+TEST(Targets, LastLayerIsTheEncoderOutputAndUnknownKindsAreErrors) {
+  torch::manual_seed(4);
+  config::JepaConfig jc;
+  model::Jepa m(small_model(), jc, 110);
+  m->eval();
+  const auto b = toy_batch();
+  std::vector<torch::Tensor> layers;
+  const auto last = m->target_encoder->forward(b.input_ids, b.attention_mask, &layers);
+  ASSERT_EQ(layers.size(), 2u);  // one output per layer
+  EXPECT_TRUE(torch::equal(layers.back(), last));
+  EXPECT_TRUE(torch::equal(objective::make_targets("last_layer")->build(*m->target_encoder, b.input_ids, b.attention_mask), last));
+  try {
+    objective::make_targets("top3");
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("jepa.targets 'top3' is not supported (supported: last_layer)"), std::string::npos);
+  }
+}
+
+TEST(Registry, UnknownObjectiveNamesTheRegisteredOnes) {
+  config::Config cfg;
+  EXPECT_NE(objective::make_objective(cfg), nullptr);  // default: jepa
+  cfg.train.objective = "nope";
+  try {
+    objective::make_objective(cfg);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("train.objective 'nope' is not a registered objective"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("jepa"), std::string::npos) << msg;
+  }
+  EXPECT_THROW(objective::register_objective("jepa", [](const config::Config& c) {
+                 return std::make_unique<objective::JepaObjective>(c.jepa);
+               }),
+               std::runtime_error);
+}
