@@ -26,16 +26,20 @@ struct ModelConfig {
   int64_t max_positions = 512;
   int64_t pred_hidden_mult = 2;
   double pred_dropout = 0.0;
+  std::string init = "independent";  // independent | shared (every encoder layer starts as a copy of the first,
+                                     // as the reference's nn.TransformerEncoder does)
 };
 
 struct JepaConfig {
   double mask_ratio = 0.3;
   double mean_span_len = 5;
   double ema_m = 0.95;
-  std::string ema_schedule = "constant";  // constant | linear (I-JEPA: ema_m -> ema_m_end over training)
+  std::string ema_schedule = "constant";  // constant | linear (I-JEPA) | cosine (BYOL): ema_m -> ema_m_end
   double ema_m_end = 1.0;
   bool target_eval = true;                // reference runs the target in train mode (noisy); we default to eval
-  std::string targets = "last_layer";     // how regression targets come from the target encoder (last_layer)
+  int64_t target_layers = 1;              // targets: mean of the target encoder's top K layer outputs (1 = last)
+  std::string target_norm = "none";       // none | layer | instance: each layer normalised before the mean
+  std::string loss = "cosine";            // per masked position: cosine (1 - cos) | mse | smooth_l1
 };
 
 struct OptimConfig {

@@ -20,6 +20,7 @@ void visit_fields(C& c, F&& f) {
   f("model", "max_positions", c.model.max_positions);
   f("model", "pred_hidden_mult", c.model.pred_hidden_mult);
   f("model", "pred_dropout", c.model.pred_dropout);
+  f("model", "init", c.model.init);
 
   f("jepa", "mask_ratio", c.jepa.mask_ratio);
   f("jepa", "mean_span_len", c.jepa.mean_span_len);
@@ -27,7 +28,9 @@ void visit_fields(C& c, F&& f) {
   f("jepa", "ema_schedule", c.jepa.ema_schedule);
   f("jepa", "ema_m_end", c.jepa.ema_m_end);
   f("jepa", "target_eval", c.jepa.target_eval);
-  f("jepa", "targets", c.jepa.targets);
+  f("jepa", "target_layers", c.jepa.target_layers);
+  f("jepa", "target_norm", c.jepa.target_norm);
+  f("jepa", "loss", c.jepa.loss);
 
   f("optim", "lr", c.optim.lr);
   f("optim", "weight_decay", c.optim.weight_decay);

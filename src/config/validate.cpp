@@ -2,6 +2,7 @@
 // message can name the key and its typed value. Checked section by section; the first violation is reported.
 #include <algorithm>
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <system_error>
 
@@ -34,6 +35,14 @@ void in_closed01(const std::string& dotted, double v) {
 void in_halfopen01(const std::string& dotted, double v) {
   if (!(v >= 0 && v < 1)) out_of_range(dotted, num(v), "must be in [0, 1)");
 }
+void one_of(const std::string& dotted, const std::string& v, std::initializer_list<const char*> allowed) {
+  std::string list;
+  for (const char* a : allowed) {
+    if (v == a) return;
+    list += (list.empty() ? "" : ", ") + std::string(a);
+  }
+  throw ConfigError("config key '" + dotted + "': value '" + v + "' is invalid (must be one of: " + list + ")");
+}
 void non_empty(const std::string& dotted, const std::string& v) {
   if (v.empty()) throw ConfigError("config key '" + dotted + "': value '' is invalid (must not be empty)");
 }
@@ -61,16 +70,17 @@ void validate(const Config& c) {
   at_least("model.max_positions", m.max_positions, 1);
   at_least("model.pred_hidden_mult", m.pred_hidden_mult, 1);
   in_halfopen01("model.pred_dropout", m.pred_dropout);
+  one_of("model.init", m.init, {"independent", "shared"});
 
   const auto& j = c.jepa;
   if (!(j.mask_ratio > 0 && j.mask_ratio <= 1)) out_of_range("jepa.mask_ratio", num(j.mask_ratio), "must be in (0, 1]");
   positive("jepa.mean_span_len", j.mean_span_len);
   in_closed01("jepa.ema_m", j.ema_m);
-  if (j.ema_schedule != "constant" && j.ema_schedule != "linear")
-    throw ConfigError("config key 'jepa.ema_schedule': value '" + j.ema_schedule +
-                      "' is invalid (must be one of: constant, linear)");
+  one_of("jepa.ema_schedule", j.ema_schedule, {"constant", "linear", "cosine"});
   in_closed01("jepa.ema_m_end", j.ema_m_end);
-  non_empty("jepa.targets", j.targets);  // its values are checked where targets are built
+  at_least("jepa.target_layers", j.target_layers, 1);  // at most the encoder's depth: checked when the model is built
+  one_of("jepa.target_norm", j.target_norm, {"none", "layer", "instance"});
+  one_of("jepa.loss", j.loss, {"cosine", "mse", "smooth_l1"});
 
   const auto& o = c.optim;
   non_negative("optim.lr", o.lr);
@@ -91,8 +101,7 @@ void validate(const Config& c) {
   if (!valid_device(t.device))
     throw ConfigError("config key 'train.device': value '" + t.device +
                       "' is invalid (must be one of: auto, cpu, cuda, cuda:N)");
-  if (t.precision != "fp32" && t.precision != "bf16")
-    throw ConfigError("config key 'train.precision': value '" + t.precision + "' is invalid (must be one of: fp32, bf16)");
+  one_of("train.precision", t.precision, {"fp32", "bf16"});
   at_least("train.threads", t.threads, 0);
   if (c.monitor.min_std < 0) throw ConfigError("config key 'monitor.min_std': must be >= 0");
   if (c.monitor.min_effective_rank < 0) throw ConfigError("config key 'monitor.min_effective_rank': must be >= 0");
@@ -106,6 +115,7 @@ void validate(const Config& c) {
   if (d.max_docs) at_least("data.max_docs", *d.max_docs, 1);
   // model.name: a built-in kind, else a local Hugging Face model directory (whose config.json gives the
   // architecture and its max_position_embeddings; checked when the encoder is built).
+  // The names are the backbone table's (model/encoder.cpp); spelled here because jepa_config sits below jepa_model.
   const bool builtin = m.name == "tiny" || m.name == "bert" || m.name == "distilbert";
   std::error_code ec;
   if (!builtin && !std::filesystem::is_directory(m.name, ec))
@@ -117,9 +127,7 @@ void validate(const Config& c) {
                       " for the " + m.name + " encoder)");
 
   const auto& ds = c.dist;
-  if (ds.backend != "auto" && ds.backend != "mpi" && ds.backend != "nccl")
-    throw ConfigError("config key 'dist.backend': value '" + ds.backend +
-                      "' is invalid (must be one of: auto, mpi, nccl)");
+  one_of("dist.backend", ds.backend, {"auto", "mpi", "nccl"});
   positive("dist.bucket_mb", ds.bucket_mb);
   at_least("dist.check_sync_every", ds.check_sync_every, 0);
   positive("dist.timeout_s", ds.timeout_s);

@@ -1,5 +1,5 @@
 #pragma once
-// Span masking of one sequence (design.md §1). The mask depends only on the ids and the RNG handed in;
+// Span masking of one sequence (design.md §1.2). The mask depends only on the ids and the RNG handed in;
 // callers seed that RNG from (seed, epoch, sample index), so any rank count and batch order give the same mask.
 #include <cstdint>
 #include <vector>

@@ -3,12 +3,12 @@
 // compute stream; wait() makes the compute stream wait for the result and enforces dist.timeout_s by aborting the
 // communicator instead of hanging.
 #include "distributed/backends.hpp"
-#include "distributed/mpi_request.hpp"
 
 #ifdef JEPA_WITH_NCCL
 #include <cuda_runtime.h>
-#include <mpi.h>
 #include <nccl.h>
+
+#include "distributed/mpi_request.hpp"
 
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>

@@ -68,8 +68,7 @@ struct BertLayer : HfLayer {
 };
 }  // namespace
 
-BertEncoder::BertEncoder(const HfConfig& c) : HfEncoder(c) {
-  hf::parse_act(c.activation);  // fail before allocating anything
+BertEncoder::BertEncoder(const HfConfig& c) : HfEncoder(c, "bert", "BertEncoder") {
   build_embeddings("BertEmbeddings", /*token_types=*/true);
   build_layers<BertLayer>("encoder");
 

@@ -66,8 +66,7 @@ torch::Tensor sinusoidal_positions(int64_t n_pos, int64_t dim) {
   return out.to(torch::kFloat);
 }
 
-DistilBertEncoder::DistilBertEncoder(const HfConfig& c) : HfEncoder(c) {
-  hf::parse_act(c.activation);  // fail before allocating anything
+DistilBertEncoder::DistilBertEncoder(const HfConfig& c) : HfEncoder(c, "distilbert", "DistilBertEncoder") {
   build_embeddings("Embeddings", /*token_types=*/false);
   build_layers<DistilBertLayer>("transformer");
 

@@ -70,6 +70,8 @@ EncoderPtr from_directory(const std::string& dir, int64_t vocab_size) {
 
 }  // namespace
 
+bool is_backbone(const std::string& name) { return find_backbone(name) != nullptr; }
+
 bool is_hf_backbone(const std::string& name) {
   const auto* b = find_backbone(name);
   return b && b->from_hf;
@@ -88,8 +90,24 @@ EncoderPtr make_hf_encoder(const HfConfig& c) {
   return b->from_hf(c);
 }
 
+void share_layer_init(Encoder& enc) {
+  torch::NoGradGuard no_grad;
+  const auto layers = enc.layer_list();
+  if (layers->size() < 2) return;
+  const auto first = layers->ptr(0)->named_parameters();
+  for (size_t i = 1; i < layers->size(); ++i)
+    for (auto& p : layers->ptr(i)->named_parameters()) p.value().copy_(first[p.key()]);
+}
+
 EncoderPtr make_encoder(const config::ModelConfig& cfg, int64_t vocab_size) {
-  if (const auto* b = find_backbone(cfg.name)) return b->random(cfg, vocab_size);
+  if (const auto* b = find_backbone(cfg.name)) {
+    auto enc = b->random(cfg, vocab_size);
+    if (cfg.init == "shared") share_layer_init(*enc);
+    return enc;
+  }
+  if (cfg.init == "shared")
+    throw std::runtime_error("model.init=shared applies to random backbones (" + backbone_names(", ", false) +
+                             "), not to the model directory '" + cfg.name + "' (its layers come from its weights)");
   std::error_code ec;
   if (!fs::is_directory(cfg.name, ec))
     throw std::runtime_error("model.name '" + cfg.name +

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
 
 #include "config/config.hpp"
 
@@ -20,6 +21,8 @@ class Encoder : public torch::nn::Module {
   virtual torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& attention_mask,
                                 std::vector<torch::Tensor>* layer_outputs = nullptr) = 0;
   virtual int64_t dim() const = 0;
+  // The registered list of transformer blocks (model.init=shared copies the first into the others).
+  virtual torch::nn::ModuleList layer_list() const = 0;
   // The transformers architecture (bert / distilbert encoders); nullptr for encoders without one (tiny).
   virtual const HfConfig* hf_config() const { return nullptr; }
 };
@@ -33,10 +36,15 @@ using EncoderPtr = std::shared_ptr<Encoder>;
 //   <directory>       a local Hugging Face model dir: architecture from its config.json (its model_type one of
 //                     the transformers backbones above; model.dim etc. are ignored), weights from its
 //                     model.safetensors when present. vocab_size must equal config.json's. Never downloaded.
+// model.init=shared: every layer then starts as a copy of the first (random backbones only).
 // Errors are std::runtime_error with one line naming the problem (hf_config.hpp lists the weight rules).
 EncoderPtr make_encoder(const config::ModelConfig& cfg, int64_t vocab_size);
 // The encoder for a transformers architecture (its model_type), randomly initialised like transformers.
 EncoderPtr make_hf_encoder(const HfConfig& cfg);
+// Copies layer 0's parameters into every other layer (the reference's nn.TransformerEncoder deep-copies one layer).
+void share_layer_init(Encoder& enc);
+// Whether `name` is one of the backbones of the table (not a directory).
+bool is_backbone(const std::string& name);
 // Whether `name` is a backbone with a transformers architecture (bert, distilbert): model.name=<name> builds it
 // at the size of model.*, and config.json's model_type may name it.
 bool is_hf_backbone(const std::string& name);

@@ -76,6 +76,13 @@ const Spelling* spelling(const std::string& model_type) {
   return nullptr;
 }
 
+// "bert, distilbert" (with sep ", ") from the table.
+std::string model_types(const std::string& sep) {
+  std::string out;
+  for (const auto& s : kSpellings) out += (out.empty() ? "" : sep) + std::string(s.model_type);
+  return out;
+}
+
 void check(const HfConfig& c, const std::string& src) {
   auto positive = [&](const char* key, int64_t v) {
     if (v < 1) fail(src, std::string("key '") + key + "' is " + std::to_string(v) + ", must be >= 1");
@@ -108,10 +115,10 @@ HfConfig parse_hf_config(const json& j, const std::string& source) {
   if (!j.is_object()) fail(src, "not a JSON object");
   HfConfig c;
   const auto type_it = j.find("model_type");
-  if (type_it == j.end() || !type_it->is_string()) fail(src, "no \"model_type\" (supported: bert, distilbert)");
+  if (type_it == j.end() || !type_it->is_string()) fail(src, "no \"model_type\" (supported: " + model_types(", ") + ")");
   c.model_type = type_it->get<std::string>();
   const Spelling* sp = spelling(c.model_type);
-  if (!sp) fail(src, "unsupported model_type '" + c.model_type + "' (supported: bert, distilbert)");
+  if (!sp) fail(src, "unsupported model_type '" + c.model_type + "' (supported: " + model_types(", ") + ")");
   const bool bert = c.model_type == "bert";
   c.vocab_size = get_int(j, "vocab_size", 30522, src);
   c.hidden_size = get_int(j, sp->hidden, 768, src);
@@ -188,7 +195,7 @@ json to_hf_json(const HfConfig& c) {
 }
 
 HfConfig hf_config_from_model(const config::ModelConfig& m, int64_t vocab_size) {
-  if (!spelling(m.name)) throw std::runtime_error("hf_config_from_model: model.name '" + m.name + "' is not bert|distilbert");
+  if (!spelling(m.name)) throw std::runtime_error("hf_config_from_model: model.name '" + m.name + "' is not " + model_types("|"));
   HfConfig c;
   c.model_type = m.name;
   c.vocab_size = vocab_size;

@@ -76,11 +76,15 @@ torch::nn::LayerNorm layer_norm(int64_t dim, double eps) {
 
 }  // namespace hf
 
-HfEncoder::HfEncoder(const HfConfig& cfg) : cfg_(cfg) {}
+HfEncoder::HfEncoder(const HfConfig& cfg, const std::string& model_type, const std::string& cls) : cfg_(cfg) {
+  if (cfg.model_type != model_type)
+    throw std::runtime_error(cls + ": model_type is '" + cfg.model_type + "', not " + model_type);
+  hf::parse_act(cfg.activation);  // fail before allocating anything
+}
 
-std::shared_ptr<torch::nn::Module> HfEncoder::build_embeddings(const std::string& container, bool token_types) {
+void HfEncoder::build_embeddings(const std::string& type_name, bool token_types) {
   const auto D = cfg_.hidden_size;
-  auto emb = register_module("embeddings", std::make_shared<torch::nn::Module>(container));
+  auto emb = register_module("embeddings", std::make_shared<torch::nn::Module>(type_name));
   word_embeddings_ = emb->register_module("word_embeddings", hf::embedding(cfg_.vocab_size, D, cfg_.pad_token_id));
   position_embeddings_ = emb->register_module("position_embeddings", torch::nn::Embedding(cfg_.max_positions, D));
   if (token_types)
@@ -88,7 +92,6 @@ std::shared_ptr<torch::nn::Module> HfEncoder::build_embeddings(const std::string
         emb->register_module("token_type_embeddings", torch::nn::Embedding(cfg_.type_vocab_size, D));
   emb_norm_ = emb->register_module("LayerNorm", hf::layer_norm(D, cfg_.layer_norm_eps));
   emb_dropout_ = emb->register_module("dropout", torch::nn::Dropout(cfg_.hidden_dropout));
-  return emb;
 }
 
 torch::Tensor HfEncoder::forward(const torch::Tensor& ids, const torch::Tensor& attention_mask,

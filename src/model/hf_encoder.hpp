@@ -40,14 +40,17 @@ class HfEncoder : public Encoder {
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& attention_mask,
                         std::vector<torch::Tensor>* layer_outputs = nullptr) override;
   int64_t dim() const override { return cfg_.hidden_size; }
+  torch::nn::ModuleList layer_list() const override { return layers_; }
   const HfConfig* hf_config() const override { return &cfg_; }
 
  protected:
-  explicit HfEncoder(const HfConfig& cfg);
-  // Registers `container` (e.g. "embeddings") with word_embeddings, position_embeddings, [token_type_embeddings,]
-  // LayerNorm and dropout, in transformers' order (which fixes the order of random initialisation).
-  std::shared_ptr<torch::nn::Module> build_embeddings(const std::string& container, bool token_types);
-  // Registers `container`.layer as a ModuleList of num_layers layers made by `make_layer`.
+  // `model_type` is the architecture the subclass implements; a config of another one is an error naming `cls`.
+  HfEncoder(const HfConfig& cfg, const std::string& model_type, const std::string& cls);
+  // Registers `embeddings` (module type name `type_name`) with word_embeddings, position_embeddings,
+  // [token_type_embeddings,] LayerNorm and dropout, in transformers' order (which fixes the order of random
+  // initialisation).
+  void build_embeddings(const std::string& type_name, bool token_types);
+  // Registers `container`.layer as a ModuleList of num_layers `Layer`s, each built from the config.
   template <class Layer>
   void build_layers(const std::string& container) {
     auto parent = register_module(container, std::make_shared<torch::nn::Module>(container));
@@ -56,9 +59,10 @@ class HfEncoder : public Encoder {
   }
 
   HfConfig cfg_;
-  torch::nn::Embedding word_embeddings_{nullptr}, position_embeddings_{nullptr}, token_type_embeddings_{nullptr};
+  torch::nn::Embedding position_embeddings_{nullptr};  // DistilBERT may overwrite it with a sinusoidal table
 
  private:
+  torch::nn::Embedding word_embeddings_{nullptr}, token_type_embeddings_{nullptr};
   torch::nn::LayerNorm emb_norm_{nullptr};
   torch::nn::Dropout emb_dropout_{nullptr};
   torch::nn::ModuleList layers_{nullptr};

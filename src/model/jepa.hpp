@@ -26,7 +26,8 @@ class JepaImpl : public torch::nn::Module {
   void sync_target();
 
   // Parameters with gradients, in registration order: context encoder, then predictor. This order fixes the
-  // optimizer state layout (optimizer.pt) and the gradient buckets.
+  // optimizer state layout (optimizer.pt) and the gradient buckets, so freezing a parameter (requires_grad false)
+  // changes both: checkpoints of the other layout no longer load.
   std::vector<torch::Tensor> trainable_parameters() const;
   // All parameters and buffers by name: context_encoder.* / target_encoder.* / predictor.* (the checkpoint layout).
   std::map<std::string, torch::Tensor> state() const;

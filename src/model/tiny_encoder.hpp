@@ -42,6 +42,7 @@ class TinyEncoder : public Encoder {
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& attention_mask,
                         std::vector<torch::Tensor>* layer_outputs = nullptr) override;
   int64_t dim() const override { return dim_; }
+  torch::nn::ModuleList layer_list() const override { return layers; }
 
  private:
   int64_t dim_, max_positions_;

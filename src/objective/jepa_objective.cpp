@@ -1,19 +1,35 @@
 #include "objective/jepa_objective.hpp"
 
+#include <stdexcept>
+
 namespace jepa::objective {
 
-std::pair<torch::Tensor, int64_t> masked_cosine_sum(const torch::Tensor& pred, const torch::Tensor& target,
-                                                    const torch::Tensor& mask) {
-  // Cosines in fp32 even when the encoders ran under bf16 autocast.
-  if (pred.scalar_type() != torch::kFloat)
-    return masked_cosine_sum(pred.to(torch::kFloat), target.to(torch::kFloat), mask);
+std::pair<torch::Tensor, int64_t> masked_distance_sum(const torch::Tensor& pred, const torch::Tensor& target,
+                                                      const torch::Tensor& mask, const std::string& loss) {
+  if (pred.scalar_type() != torch::kFloat || target.scalar_type() != torch::kFloat)
+    return masked_distance_sum(pred.to(torch::kFloat), target.to(torch::kFloat), mask, loss);
   const auto D = pred.size(-1);
   auto idx = mask.reshape({-1}).nonzero().squeeze(1);
   if (idx.numel() == 0) return {pred.sum() * 0.0, 0};
-  namespace F = torch::nn::functional;
-  auto p = F::normalize(pred.reshape({-1, D}).index_select(0, idx), F::NormalizeFuncOptions().dim(-1).eps(1e-12));
-  auto t = F::normalize(target.reshape({-1, D}).index_select(0, idx), F::NormalizeFuncOptions().dim(-1).eps(1e-12));
-  return {(1.0 - (p * t).sum(-1)).sum(), idx.numel()};
+  const auto p = pred.reshape({-1, D}).index_select(0, idx), t = target.reshape({-1, D}).index_select(0, idx);
+  torch::Tensor dist;
+  if (loss == "cosine") {
+    namespace F = torch::nn::functional;
+    const auto opts = F::NormalizeFuncOptions().dim(-1).eps(1e-12);
+    dist = 1.0 - (F::normalize(p, opts) * F::normalize(t, opts)).sum(-1);
+  } else if (loss == "mse") {
+    dist = (p - t).pow(2).mean(-1);
+  } else if (loss == "smooth_l1") {
+    dist = torch::smooth_l1_loss(p, t, at::Reduction::None, /*beta=*/1.0).mean(-1);
+  } else {
+    throw std::runtime_error("jepa.loss '" + loss + "' is not one of cosine, mse, smooth_l1");
+  }
+  return {dist.sum(), idx.numel()};
+}
+
+std::pair<torch::Tensor, int64_t> masked_cosine_sum(const torch::Tensor& pred, const torch::Tensor& target,
+                                                    const torch::Tensor& mask) {
+  return masked_distance_sum(pred, target, mask, "cosine");
 }
 
 torch::Tensor masked_cosine_loss(const torch::Tensor& pred, const torch::Tensor& target, const torch::Tensor& mask) {
@@ -21,7 +37,10 @@ torch::Tensor masked_cosine_loss(const torch::Tensor& pred, const torch::Tensor&
   return count > 0 ? sum / static_cast<double>(count) : sum;
 }
 
-JepaObjective::JepaObjective(const config::JepaConfig& cfg) : targets_(make_targets(cfg.targets)) {}
+JepaObjective::JepaObjective(const config::JepaConfig& cfg) : targets_(make_targets(cfg)), loss_(cfg.loss) {
+  if (loss_ != "cosine" && loss_ != "mse" && loss_ != "smooth_l1")
+    throw std::runtime_error("jepa.loss '" + loss_ + "' is not one of cosine, mse, smooth_l1");
+}
 
 Output JepaObjective::compute(model::JepaImpl& model, const data::Batch& b) {
   auto pred = model.predictor(model.context_encoder->forward(b.masked_input_ids, b.attention_mask));
@@ -30,7 +49,7 @@ Output JepaObjective::compute(model::JepaImpl& model, const data::Batch& b) {
     torch::NoGradGuard no_grad;
     target = targets_->build(*model.target_encoder, b.input_ids, b.attention_mask);
   }
-  auto [sum, count] = masked_cosine_sum(pred, target, b.pred_mask);
+  auto [sum, count] = masked_distance_sum(pred, target, b.pred_mask, loss_);
   Output out;
   out.terms.push_back({"jepa", sum, count});
   return out;

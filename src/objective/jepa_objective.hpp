@@ -1,18 +1,27 @@
 #pragma once
 // The reference's objective (design.md §1.4): context view -> context encoder -> predictor; full view -> target
-// encoder (no gradient) -> targets; one term "jepa" = Σ over masked positions of 1 - cos(prediction, target).
+// encoder (no gradient) -> targets (targets.hpp); one term "jepa" = Σ over masked positions of a distance between
+// prediction and target, jepa.loss:
+//   cosine     1 - cos(p, t)                                   (the reference; normalize eps 1e-12)
+//   mse        mean over the D features of (p - t)^2
+//   smooth_l1  mean over the D features of smooth_l1(p - t), β = 1 (0.5 x² below 1, |x| - 0.5 above)
+// Distances are computed in fp32 even when the encoders ran under bf16 autocast.
 #include <memory>
+#include <string>
+#include <utility>
 
 #include "objective/objective.hpp"
 #include "objective/targets.hpp"
 
 namespace jepa::objective {
 
-// Σ over positions where mask is set of 1 - cos(pred, target) (normalize eps 1e-12, computed in fp32), and how
-// many positions that is. Nothing masked: sum = 0 with a graph (never NaN), count 0.
+// Σ over positions where mask is set of the `loss` distance between pred and target [.., D], and how many positions
+// that is. Nothing masked: sum = 0 with a graph (never NaN), count 0.
+std::pair<torch::Tensor, int64_t> masked_distance_sum(const torch::Tensor& pred, const torch::Tensor& target,
+                                                      const torch::Tensor& mask, const std::string& loss);
 std::pair<torch::Tensor, int64_t> masked_cosine_sum(const torch::Tensor& pred, const torch::Tensor& target,
                                                     const torch::Tensor& mask);
-// The mean of the same (0 when nothing is masked): the reference's loss on one batch.
+// The mean of the cosine distance (0 when nothing is masked): the reference's loss on one batch.
 torch::Tensor masked_cosine_loss(const torch::Tensor& pred, const torch::Tensor& target, const torch::Tensor& mask);
 
 class JepaObjective : public Objective {
@@ -22,6 +31,7 @@ class JepaObjective : public Objective {
 
  private:
   std::unique_ptr<Targets> targets_;
+  std::string loss_;
 };
 
 }  // namespace jepa::objective

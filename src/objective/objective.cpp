@@ -23,6 +23,26 @@ std::mutex& registry_mutex() {
 
 }  // namespace
 
+torch::Tensor combine(const Output& out, const std::vector<int64_t>& counts, std::vector<torch::Tensor>* means) {
+  if (out.terms.empty()) throw std::runtime_error("objective returned no loss terms");
+  if (counts.size() != out.terms.size()) throw std::runtime_error("combine: one count per loss term expected");
+  torch::Tensor total;
+  for (size_t k = 0; k < out.terms.size(); ++k) {
+    const auto& term = out.terms[k];
+    const auto mean = term.sum / static_cast<double>(std::max<int64_t>(1, counts[k]));
+    if (means) means->push_back(mean);
+    const auto weighted = term.weight == 1.0 ? mean : mean * term.weight;
+    total = total.defined() ? total + weighted : weighted;
+  }
+  return total;
+}
+
+std::vector<int64_t> local_counts(const Output& out) {
+  std::vector<int64_t> counts;
+  for (const auto& term : out.terms) counts.push_back(term.count);
+  return counts;
+}
+
 void register_objective(const std::string& name, Factory factory) {
   std::lock_guard<std::mutex> lock(registry_mutex());
   if (name.empty()) throw std::runtime_error("register_objective: empty name");

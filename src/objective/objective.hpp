@@ -38,6 +38,13 @@ class Objective {
   virtual Output compute(model::JepaImpl& model, const data::Batch& batch) = 0;
 };
 
+// The loss to minimise: Σ_terms weight · sum / max(1, count), with `counts[k]` the count term k is divided by —
+// summed over all ranks in training (so N ranks x B equals 1 rank x N*B), the term's own count on one process.
+// `means`, when given, receives each term's unweighted sum / max(1, count).
+torch::Tensor combine(const Output& out, const std::vector<int64_t>& counts, std::vector<torch::Tensor>* means = nullptr);
+// Each term's count on this rank.
+std::vector<int64_t> local_counts(const Output& out);
+
 using Factory = std::function<std::unique_ptr<Objective>(const config::Config& cfg)>;
 
 // Adds an objective under `name` (the value of train.objective). A name already taken is an error.

@@ -123,8 +123,9 @@ int run(const Args& a) {
   } catch (const std::exception& e) {
     throw std::runtime_error("checkpoint config '" + cfg_path.string() + "': " + e.what());
   }
-  if (cfg.model.name == "tiny")
-    throw std::runtime_error("tiny encoder has no transformers architecture; export supports bert, distilbert");
+  if (jepa::model::is_backbone(cfg.model.name) && !jepa::model::is_hf_backbone(cfg.model.name))
+    throw std::runtime_error(cfg.model.name + " encoder has no transformers architecture; export supports " +
+                             jepa::model::backbone_names(", ", true));
 
   // The chosen encoder's tensors, prefix stripped.
   const auto weights_path = (ckpt / "model.safetensors").string();

@@ -38,7 +38,9 @@ std::optional<std::string> latest_checkpoint(const std::string& root);
 // holding `latest`, or a run dir holding checkpoints/latest. Anything else is an error naming `path`.
 std::string find_checkpoint(const std::string& path);
 
-// train.resume: "none" -> nullopt; "auto" -> latest under root (nullopt if none); else find_checkpoint(resume).
+// train.resume: "none" -> nullopt; "auto" -> latest under root (nullopt if none); a checkpoints/ root or run dir
+// holding `latest` -> the checkpoint it names (find_checkpoint); any other existing path -> itself (load_checkpoint
+// then names what is missing). A path that does not exist is an error.
 std::optional<std::string> resolve_resume(const std::string& resume, const std::string& root);
 
 // Restores weights and optimizer, hands back the saved generator states; returns the trainer state.

@@ -53,7 +53,11 @@ void log_window(const Window& w, const StepStats& last, const std::optional<Coll
   }
   // Several terms and the objective's own metrics: values of the window's last step.
   for (const auto& [name, v] : last.term_losses) rec["loss/" + name] = v;
-  for (const auto& [name, v] : last.metrics) rec[name] = v;
+  for (const auto& [name, v] : last.metrics) {
+    if (rec.contains(name))
+      throw std::runtime_error("objective metric '" + name + "' would overwrite the metrics.jsonl field of that name");
+    rec[name] = v;
+  }
   metrics->write(rec);
 }
 

@@ -23,7 +23,7 @@ struct StepStats {
   double ema_m = 0;
   int64_t tokens = 0;    // global real tokens
   std::map<std::string, double> term_losses;  // global mean of each term, when the objective has several
-  std::map<std::string, double> metrics;      // the objective's metrics on this rank
+  std::map<std::string, double> metrics;      // the objective's metrics on this rank (rank 0's reach metrics.jsonl)
 };
 
 // One logging window: the steps since the last log line.

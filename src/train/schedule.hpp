@@ -15,10 +15,13 @@ inline double lr_factor(int64_t step, int64_t warmup, int64_t steps) {
   return 0.5 * (1.0 + std::cos(M_PI * progress));
 }
 
-// EMA momentum used after optimizer step `step`: constant (reference) or I-JEPA's linear ramp ema_m -> ema_m_end.
+// EMA momentum used after optimizer step `step`: constant (reference), I-JEPA's linear ramp ema_m -> ema_m_end, or
+// BYOL's cosine ramp ema_m_end - (ema_m_end - ema_m)·(1 + cos(π·step/steps))/2 (slow at both ends).
 inline double ema_momentum(int64_t step, int64_t steps, const config::JepaConfig& cfg) {
-  if (cfg.ema_schedule == "linear")
-    return cfg.ema_m + (cfg.ema_m_end - cfg.ema_m) * static_cast<double>(step) / static_cast<double>(std::max<int64_t>(1, steps));
+  const double total = static_cast<double>(std::max<int64_t>(1, steps));
+  if (cfg.ema_schedule == "linear") return cfg.ema_m + (cfg.ema_m_end - cfg.ema_m) * static_cast<double>(step) / total;
+  if (cfg.ema_schedule == "cosine")
+    return cfg.ema_m_end - (cfg.ema_m_end - cfg.ema_m) * 0.5 * (1.0 + std::cos(M_PI * static_cast<double>(step) / total));
   return cfg.ema_m;
 }
 

@@ -184,19 +184,17 @@ double Trainer::set_learning_rate() {
 // Σ_terms weight · sum / (count over all ranks). Each rank divides its own sum by the *global* count, so the
 // summed gradients equal those of one process on the whole global batch (design.md §1.5, §7).
 torch::Tensor Trainer::total_loss(const objective::Output& out, StepStats& s) {
-  if (out.terms.empty()) throw std::runtime_error("train.objective '" + cfg_.train.objective + "' returned no loss terms");
   const bool multi = control_->world().size > 1;
-  torch::Tensor total;
-  for (const auto& term : out.terms) {
-    const int64_t count = multi ? control_->sum(term.count, "loss count") : term.count;
-    const auto mean = term.sum / static_cast<double>(std::max<int64_t>(1, count));
-    const auto weighted = term.weight == 1.0 ? mean : mean * term.weight;
-    total = total.defined() ? total + weighted : weighted;
-    if (out.terms.size() > 1) {  // each term's own global mean, unweighted
-      const double local = mean.item<double>();
-      s.term_losses[term.name] = multi ? control_->sum(local, "term loss") : local;
+  auto counts = objective::local_counts(out);
+  if (multi)
+    for (auto& c : counts) c = control_->sum(c, "masked count");
+  std::vector<torch::Tensor> means;
+  const auto total = objective::combine(out, counts, &means);
+  if (out.terms.size() > 1)  // each term's own global mean, unweighted
+    for (size_t k = 0; k < means.size(); ++k) {
+      const double local = means[k].item<double>();
+      s.term_losses[out.terms[k].name] = multi ? control_->sum(local, "term loss") : local;
     }
-  }
   return total;
 }
 

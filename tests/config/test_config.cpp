@@ -95,7 +95,10 @@ TEST(ConfigSchema, DefaultsYamlEqualsStructDefaults) {
   EXPECT_EQ(d["optim"]["lr"].as<double>(), 1e-4);
   EXPECT_EQ(d["train"]["device"].as<std::string>(), "auto");
   EXPECT_EQ(d["train"]["objective"].as<std::string>(), "jepa");
-  EXPECT_EQ(d["jepa"]["targets"].as<std::string>(), "last_layer");
+  EXPECT_EQ(d["jepa"]["target_layers"].as<int64_t>(), 1);  // the reference's targets: the last layer, as is
+  EXPECT_EQ(d["jepa"]["target_norm"].as<std::string>(), "none");
+  EXPECT_EQ(d["jepa"]["loss"].as<std::string>(), "cosine");
+  EXPECT_EQ(d["model"]["init"].as<std::string>(), "independent");
   // optional<> fields are absent unless set
   EXPECT_FALSE(d["train"]["note"].IsDefined());
   EXPECT_FALSE(d["data"]["vocab"].IsDefined());
@@ -165,7 +168,7 @@ TEST(ConfigTyping, UnknownKeySuggestsClosest) {
   expect_error([] { load_text("train: {stesp: 3}"); }, {"'train.stesp'", "did you mean 'train.steps'"});
   expect_error([] { load_text("train: {detect_anomalies: true}"); }, {"unknown config key 'train.detect_anomalies' (did you mean 'train.detect_anomaly'?)"});
   expect_error([] { load_text("train: {objectve: jepa}"); }, {"unknown config key 'train.objectve' (did you mean 'train.objective'?)"});
-  expect_error([] { load_text("jepa: {target: last_layer}"); }, {"unknown config key 'jepa.target' (did you mean 'jepa.targets'?)"});
+  expect_error([] { load_text("jepa: {target_layer: 2}"); }, {"unknown config key 'jepa.target_layer' (did you mean 'jepa.target_layers'?)"});
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -183,8 +186,12 @@ TEST(ConfigValidation, OutOfRangeValues) {
       {"jepa: {ema_m: 1.01}", {"'jepa.ema_m'", "[0, 1]"}},
       {"jepa: {ema_m: -0.1}", {"'jepa.ema_m'", "[0, 1]"}},
       {"jepa: {ema_m_end: 2}", {"'jepa.ema_m_end'", "[0, 1]"}},
-      {"jepa: {ema_schedule: cosine}", {"'jepa.ema_schedule'", "'cosine'", "constant, linear"}},
-      {"jepa: {targets: ''}", {"config key 'jepa.targets': value '' is invalid (must not be empty)"}},
+      {"jepa: {ema_schedule: step}", {"'jepa.ema_schedule'", "'step'", "must be one of: constant, linear, cosine"}},
+      {"jepa: {target_layers: 0}", {"'jepa.target_layers'", "value 0", ">= 1"}},
+      {"jepa: {target_norm: batch}", {"config key 'jepa.target_norm': value 'batch' is invalid (must be one of: none, layer, instance)"}},
+      {"jepa: {loss: l1}", {"config key 'jepa.loss': value 'l1' is invalid (must be one of: cosine, mse, smooth_l1)"}},
+      {"model: {init: copy}", {"config key 'model.init': value 'copy' is invalid (must be one of: independent, shared)"}},
+      {"train: {precision: fp16}", {"config key 'train.precision': value 'fp16' is invalid (must be one of: fp32, bf16)"}},
       {"model: {dim: 250, heads: 4}", {"'model.dim'", "250", "not divisible by model.heads (4)"}},
       {"model: {dim: 0}", {"'model.dim'", ">= 1"}},
       {"model: {heads: 0}", {"'model.heads'", ">= 1"}},
@@ -235,10 +242,15 @@ TEST(ConfigValidation, AcceptedEdgeValues) {
   EXPECT_EQ(c.jepa.ema_schedule, "linear");
   EXPECT_EQ(c.model.heads, 3);
   EXPECT_EQ(c.dist.fault, "perturb_target@1:4");
-  // train.objective and jepa.targets: any non-empty name here; an unknown one is reported when it is built
-  const Config n = load_text("train: {objective: my_objective}\njepa: {targets: top_k}\n");
+  // train.objective: any non-empty name here; an unknown one is reported when the objective is built
+  const Config n = load_text("train: {objective: my_objective}\njepa: {target_layers: 3, target_norm: instance, "
+                             "loss: smooth_l1, ema_schedule: cosine}\nmodel: {init: shared}\n");
   EXPECT_EQ(n.train.objective, "my_objective");
-  EXPECT_EQ(n.jepa.targets, "top_k");
+  EXPECT_EQ(n.jepa.target_layers, 3);
+  EXPECT_EQ(n.jepa.target_norm, "instance");
+  EXPECT_EQ(n.jepa.loss, "smooth_l1");
+  EXPECT_EQ(n.jepa.ema_schedule, "cosine");
+  EXPECT_EQ(n.model.init, "shared");
   for (const char* d : {"auto", "cpu", "cuda", "cuda:3"}) EXPECT_EQ(load_text(std::string("train: {device: '") + d + "'}").train.device, d);
 }
 
@@ -333,7 +345,10 @@ TEST(ConfigRoundTrip, ToYamlThenFromYamlGivesSameValues) {
   c.dist.bucket_mb = 0.05;
   c.dist.overlap = false;
   c.train.objective = "no";     // would read back as a boolean if not quoted
-  c.jepa.targets = "top_k";
+  c.jepa.target_layers = 2;
+  c.jepa.target_norm = "layer";
+  c.jepa.loss = "mse";
+  c.model.init = "shared";
 
   const std::string text = to_yaml_string(c);
   const Config r = from_yaml(YAML::Load(text));
@@ -352,7 +367,10 @@ TEST(ConfigRoundTrip, ToYamlThenFromYamlGivesSameValues) {
   EXPECT_EQ(r.dist.bucket_mb, 0.05);
   EXPECT_FALSE(r.dist.overlap);
   EXPECT_EQ(r.train.objective, "no");
-  EXPECT_EQ(r.jepa.targets, "top_k");
+  EXPECT_EQ(r.jepa.target_layers, 2);
+  EXPECT_EQ(r.jepa.target_norm, "layer");
+  EXPECT_EQ(r.jepa.loss, "mse");
+  EXPECT_EQ(r.model.init, "shared");
   EXPECT_EQ(to_yaml_string(r), text);  // and a fixed point
 
   // The text itself: shortest exact doubles, floats always look like floats, strings that look like
@@ -399,9 +417,9 @@ TEST(ConfigRoundTrip, EveryKeyInOutputOrder) {
     for (const auto& kv : sec.second) keys.push_back(sec.first.Scalar() + "." + kv.first.Scalar());
   const std::vector<std::string> expected = {
       "model.name", "model.dim", "model.layers", "model.heads", "model.ff_dim", "model.dropout",
-      "model.max_positions", "model.pred_hidden_mult", "model.pred_dropout",
+      "model.max_positions", "model.pred_hidden_mult", "model.pred_dropout", "model.init",
       "jepa.mask_ratio", "jepa.mean_span_len", "jepa.ema_m", "jepa.ema_schedule", "jepa.ema_m_end",
-      "jepa.target_eval", "jepa.targets",
+      "jepa.target_eval", "jepa.target_layers", "jepa.target_norm", "jepa.loss",
       "optim.lr", "optim.weight_decay", "optim.warmup_steps", "optim.grad_clip", "optim.beta1", "optim.beta2",
       "optim.eps",
       "train.objective", "train.steps", "train.batch_size", "train.log_every", "train.save_every", "train.seed",
@@ -642,9 +660,10 @@ TEST(ConfigComposeDefaults, OverridesOnSchemaDefaults) {
   EXPECT_EQ(c.model.dim, 256);
   expect_error([] { compose_defaults({"train.stepz=3"}); }, {"'train.stepz' does not exist", "'train.steps'"});
   // the new keys are in the schema defaults, so plain a.b=v overrides set them
-  const Config o = from_yaml(compose_defaults({"train.objective=other", "jepa.targets=top_k"}));
+  const Config o = from_yaml(compose_defaults({"train.objective=other", "jepa.target_layers=2", "jepa.loss=mse"}));
   EXPECT_EQ(o.train.objective, "other");
-  EXPECT_EQ(o.jepa.targets, "top_k");
+  EXPECT_EQ(o.jepa.target_layers, 2);
+  EXPECT_EQ(o.jepa.loss, "mse");
 }
 
 // ---------------------------------------------------------------------------------------------------

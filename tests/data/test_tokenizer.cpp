@@ -163,17 +163,16 @@ TEST_F(Tokenizer, EncodeAddsSpecialsAndTruncatesBody) {
 
 // encode() is with_specials() over tokenize_body(): the corpus path (prep, then with_specials at batch time) and
 // the raw-text path give the same sequences.
-TEST_F(Tokenizer, WithSpecialsIsEncodeOfTheBody) {
-  const std::string text = "the quick brown fox jumps over the lazy dog";
-  const Ids body = t().tokenize_body(text);
-  for (int64_t max_length : {-1, 0, 1, 2, 3, 5, 11, 12, 512})
-    EXPECT_EQ(jepa::data::with_specials(body, max_length, t().special()),
-              t().encode(text, static_cast<size_t>(std::max<int64_t>(0, max_length))))
-        << "max_length " << max_length;
+TEST(WithSpecials, TruncatesTheBodyToMaxLengthMinusTwo) {
   jepa::data::SpecialIds sp;
   sp.cls = 7, sp.sep = 9;
+  EXPECT_EQ(jepa::data::with_specials({1, 2, 3}, 5, sp), (Ids{7, 1, 2, 3, 9}));
+  EXPECT_EQ(jepa::data::with_specials({1, 2, 3}, 512, sp), (Ids{7, 1, 2, 3, 9}));
   EXPECT_EQ(jepa::data::with_specials({1, 2, 3}, 4, sp), (Ids{7, 1, 2, 9}));
+  EXPECT_EQ(jepa::data::with_specials({1, 2, 3}, 2, sp), (Ids{7, 9}));
+  EXPECT_EQ(jepa::data::with_specials({1, 2, 3}, 1, sp), (Ids{7, 9}));
   EXPECT_EQ(jepa::data::with_specials({1, 2, 3}, -5, sp), (Ids{7, 9}));
+  EXPECT_EQ(jepa::data::with_specials({}, 8, sp), (Ids{7, 9}));
 }
 
 TEST(TokenizerVocab, MissingEmptyOrIncompleteVocabThrowsNamingTheFile) {

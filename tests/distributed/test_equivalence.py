@@ -1,7 +1,9 @@
 """Equivalence under real mpirun: 1 rank with batch 2B == 2 ranks with batch B each, same seed.
 
 Same loss at every step (within 1e-5) and the same context/target/predictor parameters after 20 steps (within 1e-5),
-for dist.overlap=true and false, with buckets small enough (0.05 MB) to give several. Dropout 0 (per-rank dropout
+for dist.overlap=true and false, with buckets small enough (0.05 MB) to give several; and again with the
+anti-collapse options on (top-2 instance-normalised targets, MSE, smooth-L1 with layer norm, cosine EMA), whose
+instance norm must ignore padding (each rank pads its own batch) for the equivalence to hold. Dropout 0 (per-rank dropout
 streams are independent by design); lr 1e-4 as in the smoke preset (Adam turns float-rounding differences of
 near-zero gradients into differences of order lr, so a larger lr needs a looser bound).
 """
@@ -24,6 +26,13 @@ def main():
     runs = {"1x2B": (1, [f"train.batch_size={2 * B}"])}
     for overlap in ("true", "false"):
         runs[f"2xB overlap={overlap}"] = (2, [f"train.batch_size={B}", f"dist.overlap={overlap}", "dist.bucket_mb=0.05"])
+    options = {
+        "data2vec": ["jepa.target_layers=2", "jepa.target_norm=instance", "jepa.loss=mse", "jepa.ema_schedule=cosine"],
+        "layernorm": ["jepa.target_layers=2", "jepa.target_norm=layer", "jepa.loss=smooth_l1"],
+    }
+    for opt, keys in options.items():
+        runs[f"1x2B {opt}"] = (1, [f"train.batch_size={2 * B}", *keys])
+        runs[f"2xB {opt}"] = (2, [f"train.batch_size={B}", "dist.bucket_mb=0.05", *keys])
     results = {}
     for name, (np_, extra) in runs.items():
         run_dir = work / name.replace(" ", "_").replace("=", "-")
@@ -32,11 +41,11 @@ def main():
             sys.exit(f"{name}: expected the MPI backend in the log:\n{r.stdout[-2000:]}")
         results[name] = (gu.metrics(run_dir), load_file(str(run_dir / "checkpoints" / f"step_{STEPS:07d}" / "model.safetensors")))
 
-    base_losses, base_params = results["1x2B"]
     failures = []
     for name, (losses, params) in results.items():
-        if name == "1x2B":
+        if name.startswith("1x2B"):
             continue
+        base_losses, base_params = results["1x2B" + (" " + name.split(" ", 1)[1] if name.split(" ", 1)[1] in options else "")]
         dl = max(abs(a["loss"] - b["loss"]) for a, b in zip(base_losses, losses))
         dp, worst = max(((base_params[k] - params[k]).abs().max().item(), k) for k in base_params)
         print(f"{name}: {len(losses)} steps, max loss diff {dl:.2e}, max param diff after {STEPS} steps {dp:.2e} "

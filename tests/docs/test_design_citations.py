@@ -20,8 +20,8 @@ def sections():
 
 
 def citations():
-    for folder in ("src", "tests", "bench", "launch", "cluster", "tools", "docs"):
-        for path in sorted((SOURCE / folder).rglob("*")):
+    for folder in ("src", "tests", "bench", "launch", "cluster", "tools", "docs", "configs", "datasets", "README.md"):
+        for path in sorted((SOURCE / folder).rglob("*")) if (SOURCE / folder).is_dir() else [SOURCE / folder]:
             if path.is_dir() or path.suffix not in {".cpp", ".hpp", ".py", ".sh", ".md", ".txt", ".sbatch", ".yaml"}:
                 continue
             if path.name == "design.md":

@@ -27,6 +27,40 @@ class TinyEncoder(nn.Module):
         x = self.emb(input_ids) + self.pos(pos)
         return self.enc(x, src_key_padding_mask=attention_mask == 0)
 
+    def layer_outputs(self, input_ids, attention_mask):
+        """Every layer's output, first layer first (the last equals forward())."""
+        L = input_ids.shape[1]
+        x = self.emb(input_ids) + self.pos(torch.arange(L, device=input_ids.device).unsqueeze(0))
+        outs = []
+        for layer in self.enc.layers:
+            x = layer(x, src_key_padding_mask=attention_mask == 0)
+            outs.append(x)
+        return outs
+
+
+def normalize_layer(h, attn, norm):
+    """data2vec-style per-layer target normalisation. `instance` runs torch's instance_norm on each sequence's real
+    positions only (padding excluded)."""
+    h = h.float()
+    if norm == "none":
+        return h
+    if norm == "layer":
+        return F.layer_norm(h, (h.shape[-1],), eps=1e-5)
+    out = h.clone()
+    for b in range(h.shape[0]):
+        n = int(attn[b].sum())
+        out[b, :n] = F.instance_norm(h[b:b + 1, :n].transpose(1, 2), eps=1e-5).transpose(1, 2)[0]
+    return out
+
+
+def distance(p, t, loss):
+    """Per-position distance between predictions and targets [N, D] -> [N]."""
+    if loss == "cosine":
+        return 1.0 - (F.normalize(p, dim=-1) * F.normalize(t, dim=-1)).sum(-1)
+    if loss == "mse":
+        return F.mse_loss(p, t, reduction="none").mean(-1)
+    return F.smooth_l1_loss(p, t, reduction="none", beta=1.0).mean(-1)
+
 
 class Predictor(nn.Module):
     def __init__(self, dim, mult, dropout=0.0):
@@ -38,8 +72,10 @@ class Predictor(nn.Module):
 
 
 class Jepa(nn.Module):
-    def __init__(self, encoder, dim, pred_mult, target_train_mode=True):
+    def __init__(self, encoder, dim, pred_mult, target_train_mode=True, target_layers=1, target_norm="none",
+                 loss="cosine"):
         super().__init__()
+        self.target_layers, self.target_norm, self.loss_kind = target_layers, target_norm, loss
         self.context_encoder = encoder
         self.target_encoder = copy.deepcopy(encoder)
         self.predictor = Predictor(dim, pred_mult)
@@ -51,16 +87,29 @@ class Jepa(nn.Module):
         pred = self.predictor(self.context_encoder(masked_ids, attn))
         self.target_encoder.train(self.training and self.target_train_mode)
         with torch.no_grad():
-            tgt = self.target_encoder(ids, attn)
+            if self.target_layers == 1 and self.target_norm == "none":
+                tgt = self.target_encoder(ids, attn)
+            else:
+                top = self.target_encoder.layer_outputs(ids, attn)[-self.target_layers:]
+                tgt = sum(normalize_layer(h, attn, self.target_norm) for h in top) / self.target_layers
         sel_p, sel_t = pred[pred_mask], tgt[pred_mask]
         if sel_p.numel() == 0:
             return pred.sum() * 0.0
-        return (1.0 - (F.normalize(sel_p, dim=-1) * F.normalize(sel_t, dim=-1)).sum(-1)).mean()
+        return distance(sel_p, sel_t, self.loss_kind).mean()
 
     @torch.no_grad()
     def ema(self, m):
         for pc, pt in zip(self.context_encoder.parameters(), self.target_encoder.parameters()):
             pt.mul_(m).add_(pc, alpha=1.0 - m)
+
+
+def ema_momentum(step, steps, m0, schedule="constant", m_end=1.0):
+    """Constant (reference), linear (I-JEPA) or cosine (BYOL) EMA momentum after optimizer step `step`."""
+    if schedule == "linear":
+        return m0 + (m_end - m0) * step / max(1, steps)
+    if schedule == "cosine":
+        return m_end - (m_end - m0) * (1.0 + math.cos(math.pi * step / max(1, steps))) / 2.0
+    return m0
 
 
 def lr_factor(step, warmup, steps):
@@ -73,8 +122,9 @@ def lr_factor(step, warmup, steps):
 class Stepper:
     """One reference optimizer step: lr -> forward -> zero_grad -> backward -> clip -> AdamW -> EMA."""
 
-    def __init__(self, model, lr, weight_decay, warmup, steps, ema_m, grad_clip=1.0):
+    def __init__(self, model, lr, weight_decay, warmup, steps, ema_m, grad_clip=1.0, ema_schedule="constant"):
         self.model, self.lr, self.warmup, self.steps, self.ema_m, self.clip = model, lr, warmup, steps, ema_m, grad_clip
+        self.ema_schedule = ema_schedule
         self.opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
         self.step_no = 0
 
@@ -87,7 +137,7 @@ class Stepper:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
         self.opt.step()
-        self.model.ema(self.ema_m)
+        self.model.ema(ema_momentum(self.step_no, self.steps, self.ema_m, self.ema_schedule))
         self.step_no += 1
         return float(loss.item())
 

@@ -5,6 +5,11 @@ first step's clipped gradients and the final weights. The reference loads the sa
 and must agree: step-0 loss and every gradient within 1e-5, every step's loss within 1e-5, and every context/target/
 predictor parameter within 1e-4 after 20 full optimizer steps (warmup + cosine lr, clipping, AdamW, EMA).
 fp32 on CPU, dropout 0 (the only randomness the two sides cannot share).
+
+Cases: the reference settings, and the anti-collapse options (design.md §1.4) against their independent PyTorch
+versions in reference_jepa.py: data2vec targets (top-2 layers, instance norm over real tokens via torch's
+instance_norm) with MSE and the cosine EMA schedule; top-2 layer-normalised targets with smooth-L1 and the linear
+schedule; model.init=shared (every layer starts as a copy of the first, as nn.TransformerEncoder's deep copy).
 """
 import json
 import os
@@ -22,16 +27,27 @@ STEPS = 20
 LOSS_TOL, GRAD_TOL, PARAM_TOL = 1e-5, 1e-5, 1e-4
 
 
-def main():
-    torch.set_num_threads(1)
-    work = gu.scratch("parity")
-    corpus = gu.prepare_corpus(work)
-    cfg = dict(dim=64, layers=2, heads=4, ff=256, mult=2, lr=1e-4, wd=0.01, warmup=5, ema=0.95)
+CASES = {
+    "reference": dict(),
+    "data2vec_mse_cosine_ema": dict(target_layers=2, target_norm="instance", loss="mse", ema_schedule="cosine",
+                                    ema=0.9),
+    "layernorm_smooth_l1_linear_ema": dict(target_layers=2, target_norm="layer", loss="smooth_l1",
+                                           ema_schedule="linear"),
+    "shared_init": dict(init="shared"),
+}
+
+
+def run_case(case, opts, corpus, work):
+    cfg = dict(dim=64, layers=2, heads=4, ff=256, mult=2, lr=1e-4, wd=0.01, warmup=5, ema=0.95, target_layers=1,
+               target_norm="none", loss="cosine", ema_schedule="constant", init="independent")
+    cfg.update(opts)
     overrides = [f"data.path={corpus}", "data.max_length=48", "train.batch_size=4", f"train.steps={STEPS}",
                  "train.device=cpu", "model.dropout=0.0", f"model.dim={cfg['dim']}", f"model.layers={cfg['layers']}",
                  f"model.heads={cfg['heads']}", f"model.ff_dim={cfg['ff']}", f"model.pred_hidden_mult={cfg['mult']}",
                  f"optim.lr={cfg['lr']}", f"optim.weight_decay={cfg['wd']}", f"optim.warmup_steps={cfg['warmup']}",
-                 f"jepa.ema_m={cfg['ema']}", "optim.grad_clip=1.0", f"run.dir={work / 'run'}"]
+                 f"jepa.ema_m={cfg['ema']}", "optim.grad_clip=1.0", f"run.dir={work / 'run'}",
+                 f"jepa.target_layers={cfg['target_layers']}", f"jepa.target_norm={cfg['target_norm']}",
+                 f"jepa.loss={cfg['loss']}", f"jepa.ema_schedule={cfg['ema_schedule']}", f"model.init={cfg['init']}"]
     dump = work / "dump"
     driver = os.environ.get("JEPA_GOLDEN_parity_dump", str(gu.BUILD / "tests/jepa_golden_parity_dump"))
     subprocess.run([driver, str(dump), str(STEPS), "--config", str(gu.SOURCE / "configs/smoke.yaml"), *overrides],
@@ -40,12 +56,25 @@ def main():
     init = load_file(str(dump / "init.safetensors"))
     vocab = init["context_encoder.emb.weight"].shape[0]
     enc = ref.TinyEncoder(vocab, cfg["dim"], cfg["layers"], cfg["heads"], cfg["ff"], dropout=0.0)
-    model = ref.Jepa(enc, cfg["dim"], cfg["mult"])
+    model = ref.Jepa(enc, cfg["dim"], cfg["mult"], target_layers=cfg["target_layers"], target_norm=cfg["target_norm"],
+                     loss=cfg["loss"])
     model.load_state_dict(init, strict=True)
-    stepper = ref.Stepper(model, cfg["lr"], cfg["wd"], cfg["warmup"], STEPS, cfg["ema"])
+    stepper = ref.Stepper(model, cfg["lr"], cfg["wd"], cfg["warmup"], STEPS, cfg["ema"],
+                          ema_schedule=cfg["ema_schedule"])
     ours = json.loads((dump / "steps.json").read_text())
 
     failures = []
+    if cfg["init"] == "shared":  # the reference's deep copy: every layer equal to the first, in both encoders
+        for enc_name in ("context_encoder", "target_encoder"):
+            for key in [k for k in init if k.startswith(f"{enc_name}.enc.layers.0.")]:
+                for layer in range(1, cfg["layers"]):
+                    other = key.replace(".layers.0.", f".layers.{layer}.")
+                    if not torch.equal(init[key], init[other]):
+                        failures.append(f"model.init=shared: {other} differs from {key}")
+    else:
+        a, b = init["context_encoder.enc.layers.0.linear1.weight"], init["context_encoder.enc.layers.1.linear1.weight"]
+        if torch.equal(a, b):
+            failures.append("model.init=independent: layers 0 and 1 start identical")
     worst_loss = 0.0
     for s in range(STEPS):
         b = load_file(str(dump / f"batch_{s}.safetensors"))
@@ -69,7 +98,7 @@ def main():
             missing = {n for n, p in named.items() if p.grad is not None} - set(grads)
             if missing:
                 failures.append(f"gradients not dumped: {sorted(missing)[:5]}")
-            print(f"step 0: {len(grads)} gradient tensors, max abs diff {worst_grad:.3e}")
+            print(f"[{case}] step 0: {len(grads)} gradient tensors, max abs diff {worst_grad:.3e}")
 
     final = load_file(str(dump / "final.safetensors"))
     worst_param, worst_name = 0.0, ""
@@ -79,10 +108,22 @@ def main():
             worst_param, worst_name = pd, name
         if pd > PARAM_TOL:
             failures.append(f"param {name}: max abs diff after {STEPS} steps {pd:.3e}")
-    print(f"{STEPS} steps: max loss diff {worst_loss:.3e}, max param diff {worst_param:.3e} ({worst_name}) "
+    print(f"[{case}] {STEPS} steps: max loss diff {worst_loss:.3e}, max param diff {worst_param:.3e} ({worst_name}) "
           f"over {len(final)} tensors; final loss ours {ours[-1]['loss']:.6f}")
+    return [f"[{case}] {f}" for f in failures]
+
+
+def main():
+    torch.set_num_threads(1)
+    work = gu.scratch("parity")
+    corpus = gu.prepare_corpus(work)
+    failures = []
+    for name, opts in CASES.items():
+        case_dir = work / name
+        case_dir.mkdir()
+        failures += run_case(name, opts, corpus, case_dir)
     if failures:
-        print("\n".join(failures[:20]))
+        print("\n".join(failures[:30]))
         sys.exit(1)
     print("parity OK")
 

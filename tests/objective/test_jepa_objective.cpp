@@ -80,7 +80,7 @@ TEST(JepaObjective, OneTermEqualToTheMaskedCosineOfPredictorAndTargetEncoder) {
   EXPECT_NEAR(out.terms[0].sum.item<double>(), expect, 1e-5);
 }
 
-TEST(Targets, LastLayerIsTheEncoderOutputAndUnknownKindsAreErrors) {
+TEST(Targets, LastLayerIsTheEncoderOutputAndTooDeepIsAnError) {
   torch::manual_seed(4);
   config::JepaConfig jc;
   model::Jepa m(small_model(), jc, 110);
@@ -90,12 +90,13 @@ TEST(Targets, LastLayerIsTheEncoderOutputAndUnknownKindsAreErrors) {
   const auto last = m->target_encoder->forward(b.input_ids, b.attention_mask, &layers);
   ASSERT_EQ(layers.size(), 2u);  // one output per layer
   EXPECT_TRUE(torch::equal(layers.back(), last));
-  EXPECT_TRUE(torch::equal(objective::make_targets("last_layer")->build(*m->target_encoder, b.input_ids, b.attention_mask), last));
+  EXPECT_TRUE(torch::equal(objective::make_targets(jc)->build(*m->target_encoder, b.input_ids, b.attention_mask), last));
+  jc.target_layers = 3;  // deeper than the 2-layer encoder
   try {
-    objective::make_targets("top3");
+    objective::make_targets(jc)->build(*m->target_encoder, b.input_ids, b.attention_mask);
     FAIL() << "no error";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("jepa.targets 'top3' is not supported (supported: last_layer)"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("jepa.target_layers 3 exceeds the encoder's 2 layers"), std::string::npos);
   }
 }
 

@@ -16,7 +16,8 @@ using namespace jepa;
 
 namespace {
 
-// Plain MSE between prediction and target embedding, averaged over dimensions, summed over masked positions.
+// Plain MSE between prediction and target embedding, averaged over dimensions, summed over every real token (not
+// only the masked ones: its count differs from the cosine term's, so a shared denominator would be caught).
 class MseObjective : public objective::Objective {
  public:
   objective::Output compute(model::JepaImpl& m, const data::Batch& b) override {
@@ -27,10 +28,11 @@ class MseObjective : public objective::Objective {
       target = m.target_encoder->forward(b.input_ids, b.attention_mask);
     }
     const auto per_position = (pred - target).pow(2).mean(-1);
-    const int64_t count = b.pred_mask.sum().item<int64_t>();
+    const auto real = b.attention_mask.to(torch::kBool);
+    const int64_t count = real.sum().item<int64_t>();
     objective::Output out;
-    out.terms.push_back({"mse", per_position.masked_select(b.pred_mask).sum(), count});
-    out.metrics["masked_positions"] = static_cast<double>(count);
+    out.terms.push_back({"mse", per_position.masked_select(real).sum(), count});
+    out.metrics["real_tokens"] = static_cast<double>(count);
     return out;
   }
 };
@@ -53,8 +55,19 @@ class MixedObjective : public objective::Objective {
   objective::JepaObjective cosine_;
 };
 
+// An objective whose metric would overwrite the logged loss.
+class CollidingObjective : public MseObjective {
+ public:
+  objective::Output compute(model::JepaImpl& m, const data::Batch& b) override {
+    auto out = MseObjective::compute(m, b);
+    out.metrics["loss"] = 0.0;
+    return out;
+  }
+};
+
 void register_test_objectives() {
   static const bool once = [] {
+    objective::register_objective("test_collide", [](const config::Config&) { return std::make_unique<CollidingObjective>(); });
     objective::register_objective("test_mse", [](const config::Config&) { return std::make_unique<MseObjective>(); });
     objective::register_objective("test_mixed", [](const config::Config& c) { return std::make_unique<MixedObjective>(c); });
     return true;
@@ -120,7 +133,7 @@ TEST(ObjectiveSeam, WeightedTermsAreNormalisedSeparatelyAndLogged) {
     EXPECT_NEAR(s.loss, expect, 1e-6 * std::max(1.0, expect));
     ASSERT_EQ(s.term_losses.size(), 2u);
     EXPECT_NEAR(s.loss, 0.5 * s.term_losses.at("mse") + 2.0 * s.term_losses.at("jepa"), 1e-6 * s.loss);
-    EXPECT_GT(s.metrics.at("masked_positions"), 0);
+    EXPECT_EQ(s.metrics.at("real_tokens"), static_cast<double>(first.tokens));
   }
   cfg.train.steps = 8;
   cfg.run.dir = (dir / "fit").string();
@@ -129,7 +142,21 @@ TEST(ObjectiveSeam, WeightedTermsAreNormalisedSeparatelyAndLogged) {
   const auto rows = read_metrics(cfg.run.dir);
   ASSERT_EQ(rows.size(), 2u);  // log_every 4
   for (const auto& r : rows) {
-    EXPECT_TRUE(r.contains("loss/mse") && r.contains("loss/jepa") && r.contains("masked_positions")) << r.dump();
+    EXPECT_TRUE(r.contains("loss/mse") && r.contains("loss/jepa") && r.contains("real_tokens")) << r.dump();
     EXPECT_GT(r["loss/jepa"].get<double>(), 0.0);
+  }
+}
+
+TEST(ObjectiveSeam, AMetricNamedLikeALoggedFieldIsAnError) {
+  register_test_objectives();
+  const auto dir = fixtures::scratch("objective_collide");
+  auto cfg = deterministic_config(dir, "test_collide");
+  cfg.train.steps = 4;
+  train::Trainer t(cfg);
+  try {
+    t.fit();
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("objective metric 'loss' would overwrite"), std::string::npos) << e.what();
   }
 }

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 
 #include "fixtures.hpp"
@@ -148,4 +149,37 @@ TEST(Checkpoint, ResavingAStepReplacesItAtomically) {
   EXPECT_EQ(names, (std::vector<std::string>{"latest", "step_0000001"}));  // no leftovers
   auto w = model::load_safetensors(first + "/model.safetensors");
   EXPECT_TRUE(torch::all(w.at("predictor.net.0.weight") == 0.5).item<bool>());
+}
+
+TEST(Checkpoint, FindAndResumeAcceptACheckpointItsRootOrItsRunDir) {
+  const auto dir = fixtures::scratch("ckpt_find");
+  auto cfg = fixtures::small_config(dir, fixtures::synthetic_corpus(dir));
+  train::Trainer t(cfg);
+  run_steps(t, 2);
+  const auto saved = t.save();
+  const auto run = fs::path(cfg.run.dir), root = run / "checkpoints";
+  EXPECT_EQ(train::find_checkpoint(saved), saved);
+  EXPECT_EQ(train::find_checkpoint(root.string()), saved);
+  EXPECT_EQ(train::find_checkpoint(run.string()), saved);
+  EXPECT_EQ(train::resolve_resume("auto", root.string()), saved);
+  EXPECT_EQ(train::resolve_resume(run.string(), root.string()), saved);
+  EXPECT_EQ(train::resolve_resume(root.string(), root.string()), saved);
+  EXPECT_EQ(train::resolve_resume(saved, root.string()), saved);
+  EXPECT_EQ(train::resolve_resume("none", root.string()), std::nullopt);
+  EXPECT_EQ(train::resolve_resume("auto", (dir / "elsewhere").string()), std::nullopt);
+
+  auto expect_error = [](const std::function<void()>& f, const std::string& part) {
+    try {
+      f();
+      FAIL() << "no error, expected: " << part;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    }
+  };
+  expect_error([&] { train::find_checkpoint((dir / "missing").string()); }, "does not exist");
+  expect_error([&] { train::find_checkpoint(cfg.data.path); }, "is not a directory");
+  expect_error([&] { train::find_checkpoint(dir.string()); }, "has no model.safetensors and no `latest` pointer");
+  expect_error([&] { train::resolve_resume((dir / "missing").string(), root.string()); }, "does not exist");
+  std::ofstream(root / "latest", std::ios::trunc) << "step_9999999\n";
+  expect_error([&] { train::find_checkpoint(run.string()); }, "names missing directory 'step_9999999'");
 }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "train/schedule.hpp"
 
 using namespace jepa::train;
@@ -23,5 +25,11 @@ TEST(Schedule, EmaConstantAndLinear) {
   c.ema_m_end = 1.0;
   EXPECT_DOUBLE_EQ(ema_momentum(0, 100, c), 0.996);
   EXPECT_NEAR(ema_momentum(50, 100, c), 0.998, 1e-12);
+  EXPECT_NEAR(ema_momentum(100, 100, c), 1.0, 1e-12);
+  c.ema_schedule = "cosine";  // BYOL: m_end - (m_end - m0)(1 + cos(pi s/S))/2
+  EXPECT_DOUBLE_EQ(ema_momentum(0, 100, c), 0.996);
+  EXPECT_NEAR(ema_momentum(50, 100, c), 0.998, 1e-12);
+  EXPECT_NEAR(ema_momentum(25, 100, c), 1.0 - 0.004 * 0.5 * (1.0 + std::cos(M_PI * 0.25)), 1e-12);
+  EXPECT_LT(ema_momentum(25, 100, c), 0.996 + 0.004 * 0.25);  // slower than linear at the start
   EXPECT_NEAR(ema_momentum(100, 100, c), 1.0, 1e-12);
 }
