@@ -84,9 +84,19 @@ struct DistConfig {
   std::string fault = "none";      // test-only fault injection: <abort|hang|perturb_target>@<rank>:<step> (fault.hpp)
 };
 
+struct EvalConfig {
+  int64_t every = 0;         // steps between held-out evaluations (0 = off); a multiple of train.log_every
+  std::string data;          // held-out corpus (HDF5); empty = the last eval.docs documents of the training corpus,
+                             // which are then left out of training
+  int64_t docs = 512;        // documents evaluated (the first eval.docs of eval.data)
+  int64_t batch_size = 32;
+};
+
 struct MonitorConfig {
   double min_std = 0.01;             // warn when the mean per-dimension std of target embeddings falls below
-  double min_effective_rank = 2.0;   // warn when the effective rank of a batch of embeddings falls below
+  double min_effective_rank = 2.0;   // warn when the effective rank of the embeddings falls below
+  double max_mean_cosine = 1.0;      // warn when their mean pairwise cosine rises above (1 = never)
+  std::string on_collapse = "warn";  // warn | stop (checkpoint, then exit non-zero naming the threshold)
 };
 
 struct RunConfig {
@@ -100,6 +110,7 @@ struct Config {
   TrainConfig train;
   DataConfig data;
   DistConfig dist;
+  EvalConfig eval;
   MonitorConfig monitor;
   RunConfig run;
 };

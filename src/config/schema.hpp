@@ -66,8 +66,15 @@ void visit_fields(C& c, F&& f) {
   f("dist", "timeout_s", c.dist.timeout_s);
   f("dist", "fault", c.dist.fault);
 
+  f("eval", "every", c.eval.every);
+  f("eval", "data", c.eval.data);
+  f("eval", "docs", c.eval.docs);
+  f("eval", "batch_size", c.eval.batch_size);
+
   f("monitor", "min_std", c.monitor.min_std);
   f("monitor", "min_effective_rank", c.monitor.min_effective_rank);
+  f("monitor", "max_mean_cosine", c.monitor.max_mean_cosine);
+  f("monitor", "on_collapse", c.monitor.on_collapse);
 
   f("run", "dir", c.run.dir);
 }

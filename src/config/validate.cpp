@@ -105,6 +105,14 @@ void validate(const Config& c) {
   at_least("train.threads", t.threads, 0);
   if (c.monitor.min_std < 0) throw ConfigError("config key 'monitor.min_std': must be >= 0");
   if (c.monitor.min_effective_rank < 0) throw ConfigError("config key 'monitor.min_effective_rank': must be >= 0");
+  non_negative("monitor.max_mean_cosine", c.monitor.max_mean_cosine);
+  one_of("monitor.on_collapse", c.monitor.on_collapse, {"warn", "stop"});
+  at_least("eval.every", c.eval.every, 0);
+  at_least("eval.docs", c.eval.docs, 2);
+  at_least("eval.batch_size", c.eval.batch_size, 1);
+  if (c.eval.every > 0 && c.eval.every % t.log_every != 0)
+    throw ConfigError("config key 'eval.every': value " + std::to_string(c.eval.every) +
+                      " is invalid (must be a multiple of train.log_every = " + std::to_string(t.log_every) + ")");
   at_least("train.keep_checkpoints", t.keep_checkpoints, 1);
   non_empty("train.resume", t.resume);
 

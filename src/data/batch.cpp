@@ -47,12 +47,19 @@ Loader::Loader(std::shared_ptr<const CorpusReader> corpus, DistributedSampler sa
     : corpus_(std::move(corpus)), sampler_(std::move(sampler)), max_length_(max_length), mask_(mask), seed_(seed) {}
 
 Batch Loader::batch(int64_t step) const {
-  const auto refs = sampler_.local_batch(step);
-  std::vector<int64_t> docs;
-  for (const auto& r : refs) docs.push_back(r.doc);
-  const auto bodies = corpus_->docs(docs);
-  const auto& special = corpus_->meta().special;
-  const int64_t vocab = corpus_->meta().vocab_size;
+  std::vector<int64_t> docs, epochs;
+  for (const auto& r : sampler_.local_batch(step)) {
+    docs.push_back(r.doc);
+    epochs.push_back(r.epoch);
+  }
+  return read_batch(*corpus_, docs, epochs, max_length_, mask_, seed_);
+}
+
+Batch read_batch(const CorpusReader& corpus, const std::vector<int64_t>& docs, const std::vector<int64_t>& epochs,
+                 int64_t max_length, const MaskParams& mask, uint64_t seed) {
+  const auto bodies = corpus.docs(docs);
+  const auto& special = corpus.meta().special;
+  const int64_t vocab = corpus.meta().vocab_size;
   for (size_t i = 0; i < bodies.size(); ++i)
     for (int32_t t : bodies[i])
       if (t < 0 || t >= vocab)  // an embedding lookup would fail (on CUDA: a device assert that hangs other ranks)
@@ -60,13 +67,13 @@ Batch Loader::batch(int64_t step) const {
                                  ", outside its vocabulary of " + std::to_string(vocab));
   std::vector<std::vector<int32_t>> seqs;
   std::vector<std::vector<uint8_t>> masks;
-  for (size_t i = 0; i < refs.size(); ++i) {
-    seqs.push_back(with_specials(bodies[i], max_length_, special));
-    Rng rng = mask_rng(seed_, static_cast<uint64_t>(refs[i].epoch), static_cast<uint64_t>(refs[i].doc));
-    masks.push_back(span_mask(seqs.back(), special, mask_, rng));
+  for (size_t i = 0; i < docs.size(); ++i) {
+    seqs.push_back(with_specials(bodies[i], max_length, special));
+    Rng rng = mask_rng(seed, static_cast<uint64_t>(epochs[i]), static_cast<uint64_t>(docs[i]));
+    masks.push_back(span_mask(seqs.back(), special, mask, rng));
   }
   Batch b = collate(seqs, masks, special);
-  b.docs = std::move(docs);
+  b.docs = docs;
   return b;
 }
 

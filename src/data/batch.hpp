@@ -28,6 +28,11 @@ struct Batch {
 Batch collate(const std::vector<std::vector<int32_t>>& seqs, const std::vector<std::vector<uint8_t>>& masks,
               const SpecialIds& special);
 
+// The batch of corpus documents `docs` (document i masked as in epoch epochs[i]): bodies read in one call, token ids
+// checked against the vocabulary, [CLS] body [SEP] truncated to max_length, span masks from (seed, epoch, doc).
+Batch read_batch(const CorpusReader& corpus, const std::vector<int64_t>& docs, const std::vector<int64_t>& epochs,
+                 int64_t max_length, const MaskParams& mask, uint64_t seed);
+
 // Reads this rank's documents of a global step from the corpus and builds the batch.
 class Loader {
  public:

@@ -12,6 +12,7 @@
 #include "data/batch.hpp"
 #include "model/jepa.hpp"
 #include "train/collapse.hpp"
+#include "train/heldout.hpp"
 #include "train/metrics.hpp"
 
 namespace jepa::train {
@@ -42,8 +43,12 @@ struct Window {
 std::optional<CollapseStats> target_collapse_stats(model::JepaImpl& model, const data::Batch& batch,
                                                    const torch::Device& device);
 
-// Writes the log line (and monitor warnings) on this rank and, when `metrics` is set (rank 0), the JSONL record.
-void log_window(const Window& w, const StepStats& last, const std::optional<CollapseStats>& emb,
-                const config::MonitorConfig& monitor, MetricsLog* metrics);
+// Writes the log line on this rank and, when `metrics` is set (rank 0), the JSONL record; `emb` are the stats of this
+// rank's batch, `heldout` those of the held-out set when it was evaluated at this step (then eval_* fields). The
+// collapse monitor checks the held-out stats when there are any, else the batch's, and warns for each threshold
+// crossed; returns the first such warning ("" when none).
+std::string log_window(const Window& w, const StepStats& last, const std::optional<CollapseStats>& emb,
+                       const std::optional<HeldoutStats>& heldout, const config::MonitorConfig& monitor,
+                       MetricsLog* metrics);
 
 }  // namespace jepa::train

@@ -40,11 +40,30 @@ void Trainer::build_data() {
   auto corpus = std::make_shared<data::CorpusReader>(cfg_.data.path);
   if (cfg_.data.vocab) corpus->check_vocab(data::sha256_file(*cfg_.data.vocab));
   corpus_ = corpus;
-  const int64_t n_docs = cfg_.data.max_docs ? std::min(corpus_->size(), *cfg_.data.max_docs) : corpus_->size();
+  int64_t n_docs = cfg_.data.max_docs ? std::min(corpus_->size(), *cfg_.data.max_docs) : corpus_->size();
   const auto seed = static_cast<uint64_t>(cfg_.train.seed);
+  const data::MaskParams mask{cfg_.jepa.mask_ratio, cfg_.jepa.mean_span_len};
+  const auto& ev = cfg_.eval;
+  if (ev.every > 0 && ev.data.empty()) {  // hold out the corpus's last eval.docs documents: never trained on
+    if (n_docs - ev.docs < cfg_.train.batch_size * w.size)
+      throw std::runtime_error("eval.docs " + std::to_string(ev.docs) + " held out of the training corpus's " +
+                               std::to_string(n_docs) + " documents leaves less than one global batch; lower eval.docs "
+                               "or set eval.data");
+    n_docs -= ev.docs;
+    if (w.rank == 0)
+      heldout_ = std::make_unique<HeldoutEval>(*corpus_, n_docs, ev.docs, ev.batch_size, cfg_.data.max_length, mask, seed);
+  } else if (ev.every > 0 && w.rank == 0) {
+    const data::CorpusReader held(ev.data);
+    if (held.meta().vocab_size != corpus_->meta().vocab_size)
+      throw std::runtime_error("eval.data '" + ev.data + "' has vocab_size " + std::to_string(held.meta().vocab_size) +
+                               ", the training corpus " + std::to_string(corpus_->meta().vocab_size));
+    if (held.size() < ev.docs)
+      throw std::runtime_error("eval.data '" + ev.data + "' has " + std::to_string(held.size()) +
+                               " documents, fewer than eval.docs " + std::to_string(ev.docs));
+    heldout_ = std::make_unique<HeldoutEval>(held, 0, ev.docs, ev.batch_size, cfg_.data.max_length, mask, seed);
+  }
   loader_ = std::make_unique<data::Loader>(corpus_, data::DistributedSampler(n_docs, cfg_.train.batch_size, w.rank, w.size, seed),
-                                           cfg_.data.max_length,
-                                           data::MaskParams{cfg_.jepa.mask_ratio, cfg_.jepa.mean_span_len}, seed);
+                                           cfg_.data.max_length, mask, seed);
 }
 
 // Objective, then the model from train.seed (design.md §1.3), on this rank's device.
@@ -279,6 +298,7 @@ int64_t Trainer::fit() {
   auto window_start = start;
   const int64_t first_step = state_.step;
   while (state_.step < cfg_.train.steps) {
+    std::string collapse;  // the collapse monitor's first warning of this step, if any
     const data::Batch current = batch(state_.step);
     const StepStats last = step(current);
     state_.window_loss_sum += last.loss;
@@ -296,16 +316,30 @@ int64_t Trainer::fit() {
       w.seconds = std::chrono::duration<double>(now - window_start).count();
       w.elapsed = std::chrono::duration<double>(now - start).count();
       w.eta = w.elapsed / static_cast<double>(state_.step - first_step) * static_cast<double>(cfg_.train.steps - state_.step);
-      // Each rank measures its own batch (no communication); metrics.jsonl holds rank 0's.
-      log_window(w, last, target_collapse_stats(*model_, current, device_), cfg_.monitor, metrics ? &*metrics : nullptr);
+      // Each rank measures its own batch (no communication); metrics.jsonl holds rank 0's. Rank 0 alone scores the
+      // held-out set (the weights are identical everywhere).
+      std::optional<HeldoutStats> heldout;
+      if (heldout_ && state_.step % cfg_.eval.every == 0) heldout = heldout_->run(*model_, device_);
+      collapse = log_window(w, last, target_collapse_stats(*model_, current, device_), heldout, cfg_.monitor,
+                            metrics ? &*metrics : nullptr);
       state_.window_loss_sum = 0;
       state_.window_steps = 0;
       state_.window_tokens = 0;
       window_start = std::chrono::steady_clock::now();  // tokens/s measures training, not this logging work
     }
     if (cfg_.dist.check_sync_every > 0 && state_.step % cfg_.dist.check_sync_every == 0) check_sync();
-    // Ranks agree on stopping (a signal may reach only some of them), then checkpoint and leave cleanly.
-    if (control_->max(stop_requested() ? 1 : 0, "stop flag")) {
+    // Ranks agree on stopping (a signal may reach only some of them; monitor.on_collapse=stop), then checkpoint and
+    // leave: cleanly for a signal, with an error naming the crossed threshold for a collapse.
+    const bool collapse_stop = cfg_.monitor.on_collapse == "stop" && !collapse.empty();
+    const int stop = control_->max((stop_requested() ? 1 : 0) | (collapse_stop ? 2 : 0), "stop flag");
+    if (stop & 2) {
+      std::string reason;
+      for (const auto& r : control_->allgather_bytes(collapse_stop ? collapse : "", "collapse reason"))
+        if (reason.empty()) reason = r;
+      const auto path = save();
+      throw std::runtime_error(reason + "; monitor.on_collapse=stop: checkpoint " + path);
+    }
+    if (stop) {
       log::info(log::strf("stop requested: checkpointing at step %lld and exiting", static_cast<long long>(state_.step)));
       log::info("saved checkpoint " + save());
       return state_.step;

@@ -18,6 +18,7 @@
 #include "model/jepa.hpp"
 #include "objective/objective.hpp"
 #include "train/checkpoint.hpp"
+#include "train/heldout.hpp"
 #include "train/optimizer.hpp"
 #include "train/progress.hpp"
 #include "train/runtime.hpp"
@@ -73,6 +74,7 @@ class Trainer {
   torch::Device device_;
   std::shared_ptr<const data::CorpusReader> corpus_;
   std::unique_ptr<data::Loader> loader_;
+  std::unique_ptr<HeldoutEval> heldout_;  // rank 0, when eval.every > 0
   model::Jepa model_{nullptr};
   std::unique_ptr<objective::Objective> objective_;
   std::unique_ptr<distributed::Communicator> comm_;

@@ -190,6 +190,12 @@ TEST(ConfigValidation, OutOfRangeValues) {
       {"jepa: {target_layers: 0}", {"'jepa.target_layers'", "value 0", ">= 1"}},
       {"jepa: {target_norm: batch}", {"config key 'jepa.target_norm': value 'batch' is invalid (must be one of: none, layer, instance)"}},
       {"jepa: {loss: l1}", {"config key 'jepa.loss': value 'l1' is invalid (must be one of: cosine, mse, smooth_l1)"}},
+      {"monitor: {on_collapse: abort}", {"config key 'monitor.on_collapse': value 'abort' is invalid (must be one of: warn, stop)"}},
+      {"monitor: {max_mean_cosine: -1}", {"'monitor.max_mean_cosine'", ">= 0"}},
+      {"eval: {docs: 1}", {"'eval.docs'", ">= 2"}},
+      {"eval: {batch_size: 0}", {"'eval.batch_size'", ">= 1"}},
+      {"eval: {every: -5}", {"'eval.every'", ">= 0"}},
+      {"train: {log_every: 10}\neval: {every: 25}", {"config key 'eval.every': value 25 is invalid (must be a multiple of train.log_every = 10)"}},
       {"model: {init: copy}", {"config key 'model.init': value 'copy' is invalid (must be one of: independent, shared)"}},
       {"train: {precision: fp16}", {"config key 'train.precision': value 'fp16' is invalid (must be one of: fp32, bf16)"}},
       {"model: {dim: 250, heads: 4}", {"'model.dim'", "250", "not divisible by model.heads (4)"}},
@@ -427,7 +433,8 @@ TEST(ConfigRoundTrip, EveryKeyInOutputOrder) {
       "train.precision", "train.note",
       "data.path", "data.max_length", "data.vocab", "data.max_docs",
       "dist.backend", "dist.bucket_mb", "dist.overlap", "dist.check_sync_every", "dist.timeout_s", "dist.fault",
-      "monitor.min_std", "monitor.min_effective_rank",
+      "eval.every", "eval.data", "eval.docs", "eval.batch_size",
+      "monitor.min_std", "monitor.min_effective_rank", "monitor.max_mean_cosine", "monitor.on_collapse",
       "run.dir",
   };
   EXPECT_EQ(keys, expected);
