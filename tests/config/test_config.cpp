@@ -776,3 +776,22 @@ TEST(ConfigShipped, GroupSelectionAndOverridesOnShippedConfigs) {
   const std::string text = to_yaml_string(c);
   EXPECT_EQ(to_yaml_string(from_yaml(YAML::Load(text))), text);
 }
+
+// Every primary config shipped (presets and recipes) composes and validates. A model directory is not shipped (it is
+// made by launch/models.sh), so a config naming one is validated with the same sizes as a random bert.
+TEST(ConfigShipped, EveryPresetAndRecipeComposesAndValidates) {
+  int checked = 0;
+  for (const char* dir : {"configs", "configs/recipe"}) {
+    if (!std::filesystem::is_directory(src(dir))) continue;
+    for (const auto& e : std::filesystem::directory_iterator(src(dir))) {
+      if (e.path().extension() != ".yaml") continue;
+      SCOPED_TRACE(e.path().string());
+      const YAML::Node tree = compose(e.path().string(), {});
+      const std::string name = tree["model"] && tree["model"]["name"] ? tree["model"]["name"].as<std::string>() : "tiny";
+      const bool builtin = name == "tiny" || name == "bert" || name == "distilbert";
+      EXPECT_NO_THROW(from_yaml(builtin ? tree : compose(e.path().string(), {"model.name=bert"})));
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 2);
+}

@@ -1,22 +1,12 @@
 #include <gtest/gtest.h>
 
+#include "../train/fixtures.hpp"
 #include "model/jepa.hpp"
 #include "model/tiny_encoder.hpp"
 
 using namespace jepa;
 
-namespace {
-config::ModelConfig small_model() {
-  config::ModelConfig m;
-  m.dim = 32;
-  m.layers = 2;
-  m.heads = 4;
-  m.ff_dim = 64;
-  m.dropout = 0.0;
-  m.max_positions = 64;
-  return m;
-}
-}  // namespace
+using fixtures::small_model;
 
 TEST(Jepa, TargetStartsEqualAndFollowsByEma) {
   torch::manual_seed(0);

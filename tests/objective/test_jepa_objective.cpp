@@ -10,18 +10,9 @@
 
 using namespace jepa;
 
+using fixtures::small_model;
+
 namespace {
-config::ModelConfig small_model() {
-  config::ModelConfig m;
-  m.dim = 32;
-  m.layers = 2;
-  m.heads = 4;
-  m.ff_dim = 64;
-  m.dropout = 0.0;
-  m.pred_dropout = 0.0;
-  m.max_positions = 64;
-  return m;
-}
 
 // Two sequences of a 100-id vocabulary, some positions masked.
 data::Batch toy_batch() {

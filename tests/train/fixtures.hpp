@@ -35,6 +35,19 @@ inline std::string synthetic_corpus(const std::filesystem::path& dir, int docs =
   return path;
 }
 
+// A 2-layer, 32-wide encoder with dropout 0 (exact comparisons).
+inline config::ModelConfig small_model() {
+  config::ModelConfig m;
+  m.dim = 32;
+  m.layers = 2;
+  m.heads = 4;
+  m.ff_dim = 64;
+  m.dropout = 0.0;
+  m.pred_dropout = 0.0;
+  m.max_positions = 64;
+  return m;
+}
+
 inline config::Config small_config(const std::filesystem::path& dir, const std::string& corpus) {
   config::Config c;
   c.model.dim = 32;
