@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Plots a jepa_dist run's metrics.jsonl: one PNG with up to four panels against step.
+"""Plots a jepa_dist run's metrics.jsonl: one PNG with up to six panels against step.
 
     python3 tools/plot_metrics.py runs/smoke/metrics.jsonl -o runs/smoke/metrics.png
 
 Panels: loss, learning rate, tokens/s, effective rank of the target embeddings (with the monitor.min_effective_rank
-threshold when --min-rank is given). A panel whose key appears in no record is skipped. Needs matplotlib (Agg
+threshold when --min-rank is given), and the held-out effective rank and mean cosine of runs with eval.every. A panel
+whose key appears in no record is skipped. Needs matplotlib (Agg
 backend: no display required). Exit status 1 with one line on stderr for an unreadable or empty file.
 """
 import argparse
@@ -17,6 +18,8 @@ PANELS = [  # (key, title, log-scale y)
     ("lr", "learning rate", False),
     ("tokens_per_s", "tokens / s", False),
     ("effective_rank", "effective rank (target embeddings)", False),
+    ("eval_effective_rank", "held-out effective rank (eval.every)", False),
+    ("eval_mean_cosine", "held-out mean cosine (eval.every)", False),
 ]
 
 
