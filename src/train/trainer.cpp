@@ -23,6 +23,7 @@ Trainer::Trainer(config::Config cfg, distributed::Control* control)
       device_(pick_device(cfg_.train.device, control_->world().local_rank)) {
   if (cfg_.train.precision == "bf16" && !device_.is_cuda())
     throw std::runtime_error("train.precision=bf16 needs a CUDA device (device is " + device_.str() + "); use fp32 on CPU");
+  objective_ = objective::make_objective(cfg_);  // an unknown train.objective fails before any file is opened
   build_data();
   build_model();
   build_communicator();
@@ -66,9 +67,8 @@ void Trainer::build_data() {
                                            cfg_.data.max_length, mask, seed);
 }
 
-// Objective, then the model from train.seed (design.md §1.3), on this rank's device.
+// The model from train.seed (design.md §1.3), on this rank's device.
 void Trainer::build_model() {
-  objective_ = objective::make_objective(cfg_);
   torch::manual_seed(static_cast<uint64_t>(cfg_.train.seed));  // weight init (and dropout, single process)
   model_ = model::Jepa(cfg_.model, cfg_.jepa, corpus_->meta().vocab_size);
   // A model directory brings its own limits and vocabulary; the corpus must fit both.

@@ -47,6 +47,15 @@ def main():
     r = jd("--config", smoke, "train.steps=abc", f"run.dir={work / 'bad'}")
     err = r.stderr.strip().splitlines()
     check(r.returncode == 2 and len(err) == 1 and "train.steps" in err[0] and "abc" in err[0], f"wrong type: {err}")
+    # Every key added against collapse / for held-out eval: a bad value is one line naming the key, exit 2.
+    for override in ("jepa.target_layers=0", "jepa.target_norm=batch", "jepa.loss=l1", "jepa.ema_schedule=step",
+                     "model.init=copy", "eval.every=-1", "eval.docs=1", "eval.every=7", "monitor.on_collapse=abort",
+                     "monitor.max_mean_cosine=-1", "train.objective=nope"):
+        r = jd("--config", smoke, override, f"run.dir={work / 'bad'}")
+        err = r.stderr.strip().splitlines()
+        key = override.split("=")[0]
+        code = 1 if key == "train.objective" else 2  # objectives are registered at run time: known when built
+        check(r.returncode == code and len(err) == 1 and key in err[0], f"{override}: exit {r.returncode}, {err}")
     check(not (work / "bad").exists(), "config errors write nothing")
 
     r = jd("--config", smoke, f"data.path={work / 'nope.h5'}", f"run.dir={work / 'bad2'}")
