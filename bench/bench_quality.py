@@ -28,8 +28,9 @@ TF-IDF word 1-2-grams, and the pretrained all-MiniLM-L6-v2 (its own starting poi
 
 Prints ONE table: probe linear accuracy mean ± std over seeds, k-NN accuracy, held-out RankMe (eval_effective_rank)
 and mean cosine (eval_mean_cosine) at the last step, final loss (mean of the last log window), training minutes.
-Every (row, seed) result is cached in OUT/ROW/seed_S/result.json together with the exact commands that made it and
-reused when the commands are identical (--fresh re-runs); so a full table can be built over several invocations.
+Every (row, steps, seed) result is cached in OUT/ROW/steps_N/seed_S/result.json with the exact commands that made
+it and reused when the commands are identical (--fresh re-runs), so a full table can be built over several
+invocations.
 
 --quick: one seed (42) of `reference` and `tiny_scratch` at 150 steps plus the random-init baseline of that seed
 (TF-IDF and MiniLM baselines only if already cached), about 10 minutes on 2 CPU cores; it ends with the line
@@ -103,7 +104,7 @@ def train_row(args, row, seed):
     config, extra = ROWS[row]
     steps = args.minilm_steps if row == "minilm_cont" else args.steps
     log_every = next(k for k in (50, 25, 20, 10, 5, 1) if steps % k == 0 and steps // k >= 2) if steps > 1 else 1
-    rdir = args.out / row / f"seed_{seed}"
+    rdir = args.out / row / f"steps_{steps}" / f"seed_{seed}"
     overrides = [f"data.path={CORPUS.relative_to(ROOT)}", f"eval.data={HELDOUT.relative_to(ROOT)}", "eval.docs=512",
                  *extra, f"train.seed={seed}", f"train.steps={steps}", f"optim.warmup_steps={max(1, steps // 10)}",
                  f"train.log_every={log_every}", f"eval.every={steps}", f"train.save_every={steps}",
@@ -201,7 +202,8 @@ def main():
 
     for tool in ("jepa_dist", "jepa_eval", "jepa_prep"):
         if not (TOOLS / tool).exists():
-            sys.exit(f"bench_quality: {TOOLS / tool} not found (cmake --build build --target jepa_dist jepa_prep jepa_eval)")
+            sys.exit(f"bench_quality: {TOOLS / tool} not found "
+                     "(cmake --build build --target jepa_dist jepa_prep jepa_eval)")
     if not (VOCAB.parent / "model.safetensors").exists():
         subprocess.run(["bash", str(ROOT / "launch/models.sh")], check=True)
     if not CORPUS.exists() or not HELDOUT.exists() or not (SPLIT / "test.tsv").exists():
@@ -218,7 +220,7 @@ def main():
           f"{CORPUS.relative_to(ROOT)} ({docs} docs); held-out {HELDOUT.relative_to(ROOT)} (512 docs); seeds "
           f"{','.join(map(str, seeds))}; tiny rows {args.steps} steps, minilm_cont {args.minilm_steps} steps, batch 8, "
           f"{args.threads} threads, {args.device}")
-    fmt = "{:<34} {:>5} {:>16} {:>16} {:>14} {:>13} {:>16} {:>8}"
+    fmt = "{:<38} {:>5} {:>16} {:>16} {:>14} {:>13} {:>16} {:>8}"
     print(fmt.format("row", "seeds", "probe_linear", "probe_knn", "heldout_rankme", "heldout_cos", "final_loss",
                      "minutes"))
     for r in rows:
@@ -228,7 +230,7 @@ def main():
                          ms([x["eval_effective_rank"] for x in rs], "{:.1f}"),
                          ms([x["eval_mean_cosine"] for x in rs]), ms([x["final_loss"] for x in rs], "{:.4f}"),
                          f"{statistics.mean(x['train_minutes'] for x in rs):.1f}"))
-    print("vicreg (jepa.vc_weight)            not implemented in jepa_dist: no row")
+    print("vicreg (jepa.vc_weight)                not implemented in jepa_dist: no row")
     names = {"random": "baseline: tiny random init", "tfidf": "baseline: TF-IDF word 1-2-grams",
              "minilm": "baseline: all-MiniLM-L6-v2 pretrained"}
     for b, rs in base.items():
@@ -242,13 +244,15 @@ def main():
 
     if args.json:
         args.json.write_text(json.dumps({"rows": results, "baselines": base}, indent=2) + "\n")
-    rand = [x["linear_accuracy"] for x in base["random"] if x]
+    # The verdict compares the main recipe with its own starting point: the random-init encoder of the same
+    # architecture for tiny_scratch (the line --quick ends with), the pretrained MiniLM for minilm_cont.
     main_recipe = "tiny_scratch" if "tiny_scratch" in rows else next((r for r in rows if r in RECIPES), None)
-    if main_recipe and rand:
+    start = [x["linear_accuracy"] for x in (base["minilm"] if main_recipe == "minilm_cont" else base["random"]) if x]
+    if main_recipe and start:
         acc = statistics.mean(x["linear_accuracy"] for x in results[main_recipe])
-        ra = statistics.mean(rand)
-        print(f"verdict: recipe {main_recipe} probe {acc:.3f} vs random-init {ra:.3f} (delta {acc - ra:+.3f})")
-
+        ref = statistics.mean(start)
+        what = "pretrained-MiniLM" if main_recipe == "minilm_cont" else "random-init"
+        print(f"verdict: recipe {main_recipe} probe {acc:.3f} vs {what} {ref:.3f} (delta {acc - ref:+.3f})")
 
 if __name__ == "__main__":
     main()

@@ -8,7 +8,8 @@
 # Writes (atomically; a file whose content would not change is left untouched, so re-running is harmless):
 #   DIR/pretrain.txt      one document a line, deduplicated, ordered by SHA-256 of the text (sources interleaved,
 #                         so `data.max_docs=N` is a representative sample); nothing from the probe's train or test
-#   DIR/pretrain.h5       jepa_prep of it (WordPiece vocabulary of all-MiniLM-L6-v2: the tiny encoder and MiniLM share it)
+#   DIR/pretrain.h5       jepa_prep of it (WordPiece vocabulary of all-MiniLM-L6-v2, which the tiny encoder and
+#                         MiniLM share)
 #   DIR/heldout.txt/.h5   the probe's test texts (datasets/build/topics/test.tsv, labels dropped), ordered by
 #                         SHA-256 of the text: the held-out set of `eval.data` (never trained on; the first
 #                         eval.docs = 512 of them are a mix of all 32 categories)
@@ -74,7 +75,8 @@ for s in ${SOURCES//,/ }; do
 done
 
 apt_install() {  # apt_install PACKAGE: install a Debian package unless --no-install
-  [ "$INSTALL" = 1 ] && command -v apt-get >/dev/null || die "$2 (install the Debian package '$1', or leave the source out with --sources)"
+  [ "$INSTALL" = 1 ] && command -v apt-get >/dev/null ||
+    die "$2 (install the Debian package '$1', or leave the source out with --sources)"
   local SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   echo "build_pretrain: installing the Debian package $1 with apt-get" >&2
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" >/dev/null ||
@@ -209,7 +211,7 @@ fi
 for name in pretrain heldout; do
   # Re-tokenize only when the text (or the vocabulary) is newer than the HDF5 file.
   if [ ! -f "$OUT/$name.h5" ] || [ "$OUT/$name.txt" -nt "$OUT/$name.h5" ] || [ "$VOCAB" -nt "$OUT/$name.h5" ]; then
-    "$JEPA_PREP" --input "$OUT/$name.txt" --output "$OUT/$name.h5" --vocab "$VOCAB" --max-length "$MAX_LENGTH" 2>/dev/null
+    "$JEPA_PREP" --input "$OUT/$name.txt" --output "$OUT/$name.h5" --vocab "$VOCAB" --max-length "$MAX_LENGTH"
   else
     echo "build_pretrain: $OUT/$name.h5 is up to date"
   fi
