@@ -19,10 +19,11 @@ std::optional<CollapseStats> target_collapse_stats(model::JepaImpl& model, const
   return collapse_stats(pooled);
 }
 
+namespace {
+
+// The metrics.jsonl record of one window (rank 0).
 void write_record(const Window& w, const StepStats& last, const std::optional<CollapseStats>& emb,
                   const std::optional<HeldoutStats>& heldout, MetricsLog& metrics);
-
-namespace {
 
 // The monitor's verdicts on one set of stats, one line each.
 std::vector<std::string> breaches(const CollapseStats& s, const config::MonitorConfig& monitor, int64_t step,
@@ -66,6 +67,8 @@ std::string log_window(const Window& w, const StepStats& last, const std::option
   return warnings.empty() ? "" : warnings.front();
 }
 
+namespace {
+
 void write_record(const Window& w, const StepStats& last, const std::optional<CollapseStats>& emb,
                   const std::optional<HeldoutStats>& heldout, MetricsLog& metrics) {
   const double tok_s = static_cast<double>(w.tokens) / std::max(w.seconds, 1e-9);
@@ -98,5 +101,7 @@ void write_record(const Window& w, const StepStats& last, const std::optional<Co
   }
   metrics.write(rec);
 }
+
+}  // namespace
 
 }  // namespace jepa::train
