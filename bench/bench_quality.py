@@ -3,7 +3,7 @@
 
   python3 bench/bench_quality.py [--quick] [--rows reference,ema_cosine,...] [--seeds 42,43,44] [--steps N]
                                  [--minilm-steps N] [--baselines random,tfidf,minilm] [--threads 2] [--fresh]
-                                 [--out runs/bench_quality] [--json OUT.json]
+                                 [--out runs/bench_quality] [--json OUT.json] [--tools DIR]
 
 For each row and seed: `jepa_dist` trains (train.seed = the seed, train.threads = --threads) on the recipe corpus
 (datasets/build/pretrain.h5, made by datasets/build_pretrain.sh when missing) with held-out evaluation at the last
@@ -18,7 +18,7 @@ step (eval.data = datasets/build/heldout.h5, eval.docs 512: the probe's test tex
                    instance    jepa.target_norm=instance (last layer, instance-normalised)
                    mse         jepa.loss=mse            smooth_l1   jepa.loss=smooth_l1
                    ema_cosine  jepa.ema_schedule=cosine, ema_m 0.996 -> 1.0
-                 (VICReg variance-covariance terms are not implemented in jepa_dist: no row)
+                   vicreg      jepa.vc_weight=0.1 (VICReg variance + covariance terms on the predictions)
   tiny_scratch   configs/recipe/tiny_scratch.yaml (the main from-scratch recipe)
   minilm_cont    configs/recipe/minilm_continued.yaml (continued pretraining of the packaged MiniLM)
 Every tiny row runs --steps steps with warmup = steps/10 (the recipes' own lengths are overridden so that rows
@@ -62,6 +62,7 @@ ROWS = {
     "mse": (SMOKE, ["jepa.loss=mse"]),
     "smooth_l1": (SMOKE, ["jepa.loss=smooth_l1"]),
     "ema_cosine": (SMOKE, ["jepa.ema_schedule=cosine", "jepa.ema_m=0.996", "jepa.ema_m_end=1.0"]),
+    "vicreg": (SMOKE, ["jepa.vc_weight=0.1"]),
     "tiny_scratch": (SCRATCH, []),
     "minilm_cont": (MINILM_RECIPE, []),
 }
@@ -186,9 +187,14 @@ def main():
     ap.add_argument("--device", default="cpu", help="train.device / jepa_eval --device (default cpu)")
     ap.add_argument("--out", type=pathlib.Path, default=ROOT / "runs/bench_quality", help="runs and result cache")
     ap.add_argument("--fresh", action="store_true", help="ignore cached results")
+    ap.add_argument("--tools", type=pathlib.Path, default=TOOLS,
+                    help="directory of jepa_dist/jepa_eval (default build/src/tools; a copy keeps a long bench "
+                         "independent of rebuilds)")
     ap.add_argument("--json", type=pathlib.Path, help="also write every result there")
     args = ap.parse_args()
     args.out = args.out.resolve()
+    global TOOLS
+    TOOLS = args.tools.resolve()
     rows = (args.rows or ("reference,tiny_scratch" if args.quick else ",".join(ROWS))).split(",")
     bad = [r for r in rows if r not in ROWS]
     if bad:
@@ -230,7 +236,6 @@ def main():
                          ms([x["eval_effective_rank"] for x in rs], "{:.1f}"),
                          ms([x["eval_mean_cosine"] for x in rs]), ms([x["final_loss"] for x in rs], "{:.4f}"),
                          f"{statistics.mean(x['train_minutes'] for x in rs):.1f}"))
-    print("vicreg (jepa.vc_weight)                not implemented in jepa_dist: no row")
     names = {"random": "baseline: tiny random init", "tfidf": "baseline: TF-IDF word 1-2-grams",
              "minilm": "baseline: all-MiniLM-L6-v2 pretrained"}
     for b, rs in base.items():

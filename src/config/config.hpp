@@ -40,6 +40,8 @@ struct JepaConfig {
   int64_t target_layers = 1;              // targets: mean of the target encoder's top K layer outputs (1 = last)
   std::string target_norm = "none";       // none | layer | instance: each layer normalised before the mean
   std::string loss = "cosine";            // per masked position: cosine (1 - cos) | mse | smooth_l1
+  double vc_weight = 0.0;                 // VICReg variance + covariance terms on the predictions (0 = off)
+  double var_target = 1.0;                // VICReg's γ: the per-feature std the variance hinge asks for
 };
 
 struct OptimConfig {
@@ -50,6 +52,7 @@ struct OptimConfig {
   double beta1 = 0.9;
   double beta2 = 0.999;
   double eps = 1e-8;
+  double predictor_lr_mult = 1.0;  // the predictor's lr = lr x this (a fresh predictor on a pretrained encoder)
 };
 
 struct TrainConfig {

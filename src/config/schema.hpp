@@ -31,6 +31,8 @@ void visit_fields(C& c, F&& f) {
   f("jepa", "target_layers", c.jepa.target_layers);
   f("jepa", "target_norm", c.jepa.target_norm);
   f("jepa", "loss", c.jepa.loss);
+  f("jepa", "vc_weight", c.jepa.vc_weight);
+  f("jepa", "var_target", c.jepa.var_target);
 
   f("optim", "lr", c.optim.lr);
   f("optim", "weight_decay", c.optim.weight_decay);
@@ -39,6 +41,7 @@ void visit_fields(C& c, F&& f) {
   f("optim", "beta1", c.optim.beta1);
   f("optim", "beta2", c.optim.beta2);
   f("optim", "eps", c.optim.eps);
+  f("optim", "predictor_lr_mult", c.optim.predictor_lr_mult);
 
   f("train", "objective", c.train.objective);
   f("train", "steps", c.train.steps);

@@ -81,6 +81,8 @@ void validate(const Config& c) {
   at_least("jepa.target_layers", j.target_layers, 1);  // at most the encoder's depth: checked when the model is built
   one_of("jepa.target_norm", j.target_norm, {"none", "layer", "instance"});
   one_of("jepa.loss", j.loss, {"cosine", "mse", "smooth_l1"});
+  non_negative("jepa.vc_weight", j.vc_weight);
+  positive("jepa.var_target", j.var_target);
 
   const auto& o = c.optim;
   non_negative("optim.lr", o.lr);
@@ -90,6 +92,7 @@ void validate(const Config& c) {
   in_halfopen01("optim.beta1", o.beta1);
   in_halfopen01("optim.beta2", o.beta2);
   positive("optim.eps", o.eps);
+  positive("optim.predictor_lr_mult", o.predictor_lr_mult);
 
   const auto& t = c.train;
   non_empty("train.objective", t.objective);  // a registered name; an unknown one is reported when it is built

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "objective/vicreg.hpp"
+
 namespace jepa::objective {
 
 std::pair<torch::Tensor, int64_t> masked_distance_sum(const torch::Tensor& pred, const torch::Tensor& target,
@@ -37,7 +39,8 @@ torch::Tensor masked_cosine_loss(const torch::Tensor& pred, const torch::Tensor&
   return count > 0 ? sum / static_cast<double>(count) : sum;
 }
 
-JepaObjective::JepaObjective(const config::JepaConfig& cfg) : targets_(make_targets(cfg)), loss_(cfg.loss) {
+JepaObjective::JepaObjective(const config::JepaConfig& cfg)
+    : targets_(make_targets(cfg)), loss_(cfg.loss), vc_weight_(cfg.vc_weight), var_target_(cfg.var_target) {
   if (loss_ != "cosine" && loss_ != "mse" && loss_ != "smooth_l1")
     throw std::runtime_error("jepa.loss '" + loss_ + "' is not one of cosine, mse, smooth_l1");
 }
@@ -52,6 +55,13 @@ Output JepaObjective::compute(model::JepaImpl& model, const data::Batch& b) {
   auto [sum, count] = masked_distance_sum(pred, target, b.pred_mask, loss_);
   Output out;
   out.terms.push_back({"jepa", sum, count});
+  if (vc_weight_ > 0) {  // VICReg on the predictions at the masked positions of the global batch
+    const auto D = pred.size(-1);
+    const auto rows = pred.reshape({-1, D}).index_select(0, b.pred_mask.reshape({-1}).nonzero().squeeze(1));
+    const auto vc = variance_covariance(rows, collectives(), var_target_);
+    out.terms.push_back(once_term(collectives(), "variance", vc.variance, vc_weight_));
+    out.terms.push_back(once_term(collectives(), "covariance", vc.covariance, vc_weight_));
+  }
   return out;
 }
 

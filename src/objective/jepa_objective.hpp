@@ -5,7 +5,9 @@
 //   cosine     1 - cos(p, t)                                   (the reference; normalize eps 1e-12)
 //   mse        mean over the D features of (p - t)^2
 //   smooth_l1  mean over the D features of smooth_l1(p - t), β = 1 (0.5 x² below 1, |x| - 0.5 above)
-// Distances are computed in fp32 even when the encoders ran under bf16 autocast.
+// Distances are computed in fp32 even when the encoders ran under bf16 autocast. With jepa.vc_weight > 0, two more
+// terms, each weighted vc_weight: VICReg's variance and covariance of the predictions at the masked positions of
+// the whole global batch (vicreg.hpp).
 #include <memory>
 #include <string>
 #include <utility>
@@ -32,6 +34,7 @@ class JepaObjective : public Objective {
  private:
   std::unique_ptr<Targets> targets_;
   std::string loss_;
+  double vc_weight_, var_target_;
 };
 
 }  // namespace jepa::objective

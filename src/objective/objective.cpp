@@ -23,6 +23,22 @@ std::mutex& registry_mutex() {
 
 }  // namespace
 
+void Objective::bind(Collectives c) {
+  if (!c.sum) throw std::runtime_error("Objective::bind: no sum function");
+  collectives_ = std::move(c);
+}
+
+torch::Tensor global_sum(const Collectives& c, const torch::Tensor& local) {
+  if (c.size == 1) return local;
+  // x - x.detach() is exactly 0 with x's gradient: the value is the global sum to the bit.
+  return c.sum(local.detach()) + (local - local.detach());
+}
+
+Term once_term(const Collectives& c, std::string name, const torch::Tensor& value, double weight) {
+  if (c.rank == 0) return {std::move(name), value, 1, weight};
+  return {std::move(name), value - value.detach(), 0, weight};
+}
+
 torch::Tensor combine(const Output& out, const std::vector<int64_t>& counts, std::vector<torch::Tensor>* means) {
   if (out.terms.empty()) throw std::runtime_error("objective returned no loss terms");
   if (counts.size() != out.terms.size()) throw std::runtime_error("combine: one count per loss term expected");

@@ -31,12 +31,36 @@ struct Output {
   std::map<std::string, double> metrics;  // this rank's scalars, logged as they are (rank 0's go to metrics.jsonl)
 };
 
+// What an objective may ask of the other ranks, for terms that are not a sum over items (e.g. a covariance over the
+// global batch). `sum` returns a new tensor: the element-wise sum of `t` over all ranks, without autograd. The
+// default is one process (the identity); the trainer binds its communicator when there are several.
+struct Collectives {
+  int rank = 0;
+  int size = 1;
+  std::function<torch::Tensor(const torch::Tensor&)> sum = [](const torch::Tensor& t) { return t.detach().clone(); };
+};
+
 class Objective {
  public:
   virtual ~Objective() = default;
   // `batch` is on the model's device; the caller has set train/eval mode and autocast.
   virtual Output compute(model::JepaImpl& model, const data::Batch& batch) = 0;
+  void bind(Collectives c);
+
+ protected:
+  const Collectives& collectives() const { return collectives_; }
+
+ private:
+  Collectives collectives_;
 };
+
+// `local` summed over ranks, with the gradient of this rank's own contribution: its value is the global sum on every
+// rank, and since the trainer sums gradients over ranks, a loss f(global) built from it gets exactly ∇f.
+torch::Tensor global_sum(const Collectives& c, const torch::Tensor& local);
+// A term whose value is computed identically on every rank from global statistics: rank 0 carries its value (count
+// 1), the others only its gradient (value 0, count 0), so the summed loss counts it once and the summed gradients
+// are its exact gradient.
+Term once_term(const Collectives& c, std::string name, const torch::Tensor& value, double weight);
 
 // The loss to minimise: Σ_terms weight · sum / max(1, count), with `counts[k]` the count term k is divided by —
 // summed over all ranks in training (so N ranks x B equals 1 rank x N*B), the term's own count on one process.

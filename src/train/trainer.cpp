@@ -95,6 +95,12 @@ void Trainer::build_communicator() {
                                    ": NCCL needs one GPU per rank (launch at most as many ranks per node as GPUs)");
   }
   comm_ = distributed::make_communicator(cfg_.dist.backend, *control_, device_);
+  if (w.size > 1)  // terms over the global batch (e.g. VICReg's covariance) reduce their statistics here
+    objective_->bind({w.rank, w.size, [this](const torch::Tensor& t) {
+                        auto global = t.detach().clone().contiguous();
+                        comm_->allreduce_sum(global, "objective statistics")->wait();
+                        return global;
+                      }});
   if (w.size > 1) {
     // Rank 0's context encoder + predictor go to everyone; each rank then copies its target locally.
     torch::NoGradGuard no_grad;
@@ -107,9 +113,18 @@ void Trainer::build_communicator() {
 
 void Trainer::build_optimizer() {
   const auto& o = cfg_.optim;
-  optimizer_ = std::make_unique<FusedAdamW>(
-      model_->trainable_parameters(),
-      torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(o.weight_decay));
+  const auto options = torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(o.weight_decay);
+  if (o.predictor_lr_mult == 1.0) {
+    optimizer_ = std::make_unique<FusedAdamW>(model_->trainable_parameters(), options);
+  } else {  // two groups, encoder then predictor; set_learning_rate() scales the second
+    std::vector<torch::Tensor> encoder;
+    for (const auto& p : model_->context_encoder->parameters())
+      if (p.requires_grad()) encoder.push_back(p);
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(encoder, std::make_unique<torch::optim::AdamWOptions>(options));
+    groups.emplace_back(model_->predictor->parameters(), std::make_unique<torch::optim::AdamWOptions>(options));
+    optimizer_ = std::make_unique<FusedAdamW>(std::move(groups), options);
+  }
   if (comm_->name() != "local")
     reducer_ = std::make_unique<distributed::GradReducer>(model_->trainable_parameters(), *comm_, cfg_.dist.bucket_mb,
                                                           cfg_.dist.overlap);
@@ -196,7 +211,9 @@ StepStats Trainer::step(const data::Batch& host_batch) {
 
 double Trainer::set_learning_rate() {
   const double lr = cfg_.optim.lr * lr_factor(state_.step, cfg_.optim.warmup_steps, cfg_.train.steps);
-  for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+  auto& groups = optimizer_->param_groups();
+  for (size_t g = 0; g < groups.size(); ++g)  // group 1, when present, is the predictor's (build_optimizer)
+    static_cast<torch::optim::AdamWOptions&>(groups[g].options()).lr(g == 1 ? lr * cfg_.optim.predictor_lr_mult : lr);
   return lr;
 }
 

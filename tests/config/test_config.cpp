@@ -98,6 +98,8 @@ TEST(ConfigSchema, DefaultsYamlEqualsStructDefaults) {
   EXPECT_EQ(d["jepa"]["target_layers"].as<int64_t>(), 1);  // the reference's targets: the last layer, as is
   EXPECT_EQ(d["jepa"]["target_norm"].as<std::string>(), "none");
   EXPECT_EQ(d["jepa"]["loss"].as<std::string>(), "cosine");
+  EXPECT_EQ(d["jepa"]["vc_weight"].as<double>(), 0.0);  // VICReg terms off: the reference's loss
+  EXPECT_EQ(d["jepa"]["var_target"].as<double>(), 1.0);
   EXPECT_EQ(d["model"]["init"].as<std::string>(), "independent");
   // optional<> fields are absent unless set
   EXPECT_FALSE(d["train"]["note"].IsDefined());
@@ -190,6 +192,9 @@ TEST(ConfigValidation, OutOfRangeValues) {
       {"jepa: {target_layers: 0}", {"'jepa.target_layers'", "value 0", ">= 1"}},
       {"jepa: {target_norm: batch}", {"config key 'jepa.target_norm': value 'batch' is invalid (must be one of: none, layer, instance)"}},
       {"jepa: {loss: l1}", {"config key 'jepa.loss': value 'l1' is invalid (must be one of: cosine, mse, smooth_l1)"}},
+      {"jepa: {vc_weight: -0.5}", {"'jepa.vc_weight'", "-0.5", ">= 0"}},
+      {"jepa: {var_target: 0}", {"'jepa.var_target'", "> 0"}},
+      {"optim: {predictor_lr_mult: 0}", {"'optim.predictor_lr_mult'", "> 0"}},
       {"monitor: {on_collapse: abort}", {"config key 'monitor.on_collapse': value 'abort' is invalid (must be one of: warn, stop)"}},
       {"monitor: {max_mean_cosine: -1}", {"'monitor.max_mean_cosine'", ">= 0"}},
       {"eval: {docs: 1}", {"'eval.docs'", ">= 2"}},
@@ -425,9 +430,9 @@ TEST(ConfigRoundTrip, EveryKeyInOutputOrder) {
       "model.name", "model.dim", "model.layers", "model.heads", "model.ff_dim", "model.dropout",
       "model.max_positions", "model.pred_hidden_mult", "model.pred_dropout", "model.init",
       "jepa.mask_ratio", "jepa.mean_span_len", "jepa.ema_m", "jepa.ema_schedule", "jepa.ema_m_end",
-      "jepa.target_eval", "jepa.target_layers", "jepa.target_norm", "jepa.loss",
+      "jepa.target_eval", "jepa.target_layers", "jepa.target_norm", "jepa.loss", "jepa.vc_weight", "jepa.var_target",
       "optim.lr", "optim.weight_decay", "optim.warmup_steps", "optim.grad_clip", "optim.beta1", "optim.beta2",
-      "optim.eps",
+      "optim.eps", "optim.predictor_lr_mult",
       "train.objective", "train.steps", "train.batch_size", "train.log_every", "train.save_every", "train.seed",
       "train.device", "train.threads", "train.keep_checkpoints", "train.resume", "train.detect_anomaly",
       "train.precision", "train.note",

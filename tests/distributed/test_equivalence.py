@@ -2,8 +2,9 @@
 
 Same loss at every step (within 1e-5) and the same context/target/predictor parameters after 20 steps (within 1e-5),
 for dist.overlap=true and false, with buckets small enough (0.05 MB) to give several; and again with the
-anti-collapse options on (top-2 instance-normalised targets, MSE, smooth-L1 with layer norm, cosine EMA), whose
-instance norm must ignore padding (each rank pads its own batch) for the equivalence to hold. Dropout 0 (per-rank dropout
+anti-collapse options on (top-2 instance-normalised targets, MSE, smooth-L1 with layer norm, cosine EMA, VICReg), whose
+instance norm must ignore padding (each rank pads its own batch) for the equivalence to hold, and VICReg's
+variance/covariance terms, which must be computed over the global batch. Dropout 0 (per-rank dropout
 streams are independent by design); lr 1e-4 as in the smoke preset (Adam turns float-rounding differences of
 near-zero gradients into differences of order lr, so a larger lr needs a looser bound).
 """
@@ -29,6 +30,8 @@ def main():
     options = {
         "data2vec": ["jepa.target_layers=2", "jepa.target_norm=instance", "jepa.loss=mse", "jepa.ema_schedule=cosine"],
         "layernorm": ["jepa.target_layers=2", "jepa.target_norm=layer", "jepa.loss=smooth_l1"],
+        # global-batch statistics: the covariance over both ranks' predictions (one all-reduce in the forward)
+        "vicreg": ["jepa.vc_weight=0.5", "jepa.loss=mse"],
     }
     for opt, keys in options.items():
         runs[f"1x2B {opt}"] = (1, [f"train.batch_size={2 * B}", *keys])

@@ -62,6 +62,17 @@ def distance(p, t, loss):
     return F.smooth_l1_loss(p, t, reduction="none", beta=1.0).mean(-1)
 
 
+def vicreg_terms(x, var_target):
+    """VICReg's variance hinge and covariance penalty of the rows of x [n, D] (Bardes et al. 2022), written directly
+    from the paper's definitions with torch.cov."""
+    if x.shape[0] < 2:
+        return x.sum() * 0.0, x.sum() * 0.0
+    cov = torch.cov(x.T)  # unbiased, rows are observations
+    std = torch.sqrt(torch.diagonal(cov) + 1e-4)
+    off = cov - torch.diag(torch.diagonal(cov))
+    return F.relu(var_target - std).mean(), off.pow(2).sum() / x.shape[1]
+
+
 class Predictor(nn.Module):
     def __init__(self, dim, mult, dropout=0.0):
         super().__init__()
@@ -73,9 +84,10 @@ class Predictor(nn.Module):
 
 class Jepa(nn.Module):
     def __init__(self, encoder, dim, pred_mult, target_train_mode=True, target_layers=1, target_norm="none",
-                 loss="cosine"):
+                 loss="cosine", vc_weight=0.0, var_target=1.0):
         super().__init__()
         self.target_layers, self.target_norm, self.loss_kind = target_layers, target_norm, loss
+        self.vc_weight, self.var_target = vc_weight, var_target
         self.context_encoder = encoder
         self.target_encoder = copy.deepcopy(encoder)
         self.predictor = Predictor(dim, pred_mult)
@@ -95,7 +107,11 @@ class Jepa(nn.Module):
         sel_p, sel_t = pred[pred_mask], tgt[pred_mask]
         if sel_p.numel() == 0:
             return pred.sum() * 0.0
-        return distance(sel_p, sel_t, self.loss_kind).mean()
+        loss = distance(sel_p, sel_t, self.loss_kind).mean()
+        if self.vc_weight > 0:
+            var, cov = vicreg_terms(sel_p, self.var_target)
+            loss = loss + self.vc_weight * (var + cov)
+        return loss
 
     @torch.no_grad()
     def ema(self, m):
@@ -122,15 +138,17 @@ def lr_factor(step, warmup, steps):
 class Stepper:
     """One reference optimizer step: lr -> forward -> zero_grad -> backward -> clip -> AdamW -> EMA."""
 
-    def __init__(self, model, lr, weight_decay, warmup, steps, ema_m, grad_clip=1.0, ema_schedule="constant"):
+    def __init__(self, model, lr, weight_decay, warmup, steps, ema_m, grad_clip=1.0, ema_schedule="constant",
+                 pred_lr_mult=1.0):
         self.model, self.lr, self.warmup, self.steps, self.ema_m, self.clip = model, lr, warmup, steps, ema_m, grad_clip
-        self.ema_schedule = ema_schedule
-        self.opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+        self.ema_schedule, self.mults = ema_schedule, [1.0, pred_lr_mult]
+        self.opt = torch.optim.AdamW([{"params": model.context_encoder.parameters()},
+                                      {"params": model.predictor.parameters()}], lr=lr, weight_decay=weight_decay)
         self.step_no = 0
 
     def step(self, masked_ids, ids, attn, pred_mask):
-        for g in self.opt.param_groups:
-            g["lr"] = self.lr * lr_factor(self.step_no, self.warmup, self.steps)
+        for g, mult in zip(self.opt.param_groups, self.mults):
+            g["lr"] = self.lr * lr_factor(self.step_no, self.warmup, self.steps) * mult
         self.model.train()
         loss = self.model.loss(masked_ids, ids, attn, pred_mask)
         self.opt.zero_grad(set_to_none=True)

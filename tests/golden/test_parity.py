@@ -9,7 +9,9 @@ fp32 on CPU, dropout 0 (the only randomness the two sides cannot share).
 Cases: the reference settings, and the anti-collapse options (design.md §1.4) against their independent PyTorch
 versions in reference_jepa.py: data2vec targets (top-2 layers, instance norm over real tokens via torch's
 instance_norm) with MSE and the cosine EMA schedule; top-2 layer-normalised targets with smooth-L1 and the linear
-schedule; model.init=shared (every layer starts as a copy of the first, as nn.TransformerEncoder's deep copy).
+schedule; model.init=shared (every layer starts as a copy of the first, as nn.TransformerEncoder's deep copy);
+VICReg variance + covariance terms on the masked predictions (torch.cov) with MSE and a 10x predictor lr
+(optim.predictor_lr_mult, a second AdamW param group).
 """
 import json
 import os
@@ -34,12 +36,14 @@ CASES = {
     "layernorm_smooth_l1_linear_ema": dict(target_layers=2, target_norm="layer", loss="smooth_l1",
                                            ema_schedule="linear"),
     "shared_init": dict(init="shared"),
+    "vicreg_mse_predictor_lr": dict(loss="mse", vc_weight=0.5, var_target=1.0, pred_lr_mult=10.0),
 }
 
 
 def run_case(case, opts, corpus, work):
     cfg = dict(dim=64, layers=2, heads=4, ff=256, mult=2, lr=1e-4, wd=0.01, warmup=5, ema=0.95, target_layers=1,
-               target_norm="none", loss="cosine", ema_schedule="constant", init="independent")
+               target_norm="none", loss="cosine", ema_schedule="constant", init="independent", vc_weight=0.0,
+               var_target=1.0, pred_lr_mult=1.0)
     cfg.update(opts)
     overrides = [f"data.path={corpus}", "data.max_length=48", "train.batch_size=4", f"train.steps={STEPS}",
                  "train.device=cpu", "model.dropout=0.0", f"model.dim={cfg['dim']}", f"model.layers={cfg['layers']}",
@@ -47,7 +51,9 @@ def run_case(case, opts, corpus, work):
                  f"optim.lr={cfg['lr']}", f"optim.weight_decay={cfg['wd']}", f"optim.warmup_steps={cfg['warmup']}",
                  f"jepa.ema_m={cfg['ema']}", "optim.grad_clip=1.0", f"run.dir={work / 'run'}",
                  f"jepa.target_layers={cfg['target_layers']}", f"jepa.target_norm={cfg['target_norm']}",
-                 f"jepa.loss={cfg['loss']}", f"jepa.ema_schedule={cfg['ema_schedule']}", f"model.init={cfg['init']}"]
+                 f"jepa.loss={cfg['loss']}", f"jepa.ema_schedule={cfg['ema_schedule']}", f"model.init={cfg['init']}",
+                 f"jepa.vc_weight={cfg['vc_weight']}", f"jepa.var_target={cfg['var_target']}",
+                 f"optim.predictor_lr_mult={cfg['pred_lr_mult']}"]
     dump = work / "dump"
     driver = os.environ.get("JEPA_GOLDEN_parity_dump", str(gu.BUILD / "tests/jepa_golden_parity_dump"))
     subprocess.run([driver, str(dump), str(STEPS), "--config", str(gu.SOURCE / "configs/smoke.yaml"), *overrides],
@@ -57,10 +63,10 @@ def run_case(case, opts, corpus, work):
     vocab = init["context_encoder.emb.weight"].shape[0]
     enc = ref.TinyEncoder(vocab, cfg["dim"], cfg["layers"], cfg["heads"], cfg["ff"], dropout=0.0)
     model = ref.Jepa(enc, cfg["dim"], cfg["mult"], target_layers=cfg["target_layers"], target_norm=cfg["target_norm"],
-                     loss=cfg["loss"])
+                     loss=cfg["loss"], vc_weight=cfg["vc_weight"], var_target=cfg["var_target"])
     model.load_state_dict(init, strict=True)
     stepper = ref.Stepper(model, cfg["lr"], cfg["wd"], cfg["warmup"], STEPS, cfg["ema"],
-                          ema_schedule=cfg["ema_schedule"])
+                          ema_schedule=cfg["ema_schedule"], pred_lr_mult=cfg["pred_lr_mult"])
     ours = json.loads((dump / "steps.json").read_text())
 
     failures = []
