@@ -176,6 +176,7 @@ def ms(vals, fmt="{:.3f}"):
 
 
 def main():
+    global TOOLS
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="one seed of reference and tiny_scratch, 150 steps (~10 min)")
     ap.add_argument("--rows", help=f"comma-separated rows (default all: {','.join(ROWS)})")
@@ -193,7 +194,6 @@ def main():
     ap.add_argument("--json", type=pathlib.Path, help="also write every result there")
     args = ap.parse_args()
     args.out = args.out.resolve()
-    global TOOLS
     TOOLS = args.tools.resolve()
     rows = (args.rows or ("reference,tiny_scratch" if args.quick else ",".join(ROWS))).split(",")
     bad = [r for r in rows if r not in ROWS]

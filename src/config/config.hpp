@@ -58,7 +58,8 @@ struct OptimConfig {
 struct TrainConfig {
   std::string objective = "jepa";  // training objective, by its registered name (src/objective/)
   int64_t steps = 500;
-  int64_t batch_size = 8;          // per rank
+  int64_t batch_size = 8;          // per rank and micro-batch
+  int64_t grad_accum = 1;          // micro-batches per optimizer step (gradients reduced once, on the last)
   int64_t log_every = 25;
   int64_t save_every = 200;
   int64_t seed = 42;
@@ -84,6 +85,8 @@ struct DistConfig {
   bool overlap = true;             // all-reduce buckets during backward (false: after backward)
   int64_t check_sync_every = 100;  // steps between cross-rank weight checksums (0 = only at checkpoints)
   double timeout_s = 300;          // a collective slower than this aborts the job
+  double io_timeout_s = 3600;      // the same for waits that cover file I/O (start-up, checkpoint writes)
+  std::string grad_dtype = "fp32"; // fp32 | bf16: dtype gradients are all-reduced in (bf16 halves the bytes)
   std::string fault = "none";      // test-only fault injection: <abort|hang|perturb_target>@<rank>:<step> (fault.hpp)
 };
 
@@ -106,6 +109,11 @@ struct RunConfig {
   std::string dir = "runs/smoke";
 };
 
+struct LogConfig {
+  std::string color = "auto";  // auto | always | never; auto = a terminal, no launcher, NO_COLOR unset (log.hpp)
+  bool tensorboard = false;    // rank 0 also writes metrics.jsonl's scalars as TensorBoard events to run.dir/tb/
+};
+
 struct Config {
   ModelConfig model;
   JepaConfig jepa;
@@ -116,6 +124,7 @@ struct Config {
   EvalConfig eval;
   MonitorConfig monitor;
   RunConfig run;
+  LogConfig log;
 };
 
 // Typed view of a composed YAML tree. Unknown key -> ConfigError naming it and the closest valid key;

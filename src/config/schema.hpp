@@ -46,6 +46,7 @@ void visit_fields(C& c, F&& f) {
   f("train", "objective", c.train.objective);
   f("train", "steps", c.train.steps);
   f("train", "batch_size", c.train.batch_size);
+  f("train", "grad_accum", c.train.grad_accum);
   f("train", "log_every", c.train.log_every);
   f("train", "save_every", c.train.save_every);
   f("train", "seed", c.train.seed);
@@ -67,6 +68,8 @@ void visit_fields(C& c, F&& f) {
   f("dist", "overlap", c.dist.overlap);
   f("dist", "check_sync_every", c.dist.check_sync_every);
   f("dist", "timeout_s", c.dist.timeout_s);
+  f("dist", "io_timeout_s", c.dist.io_timeout_s);
+  f("dist", "grad_dtype", c.dist.grad_dtype);
   f("dist", "fault", c.dist.fault);
 
   f("eval", "every", c.eval.every);
@@ -80,6 +83,9 @@ void visit_fields(C& c, F&& f) {
   f("monitor", "on_collapse", c.monitor.on_collapse);
 
   f("run", "dir", c.run.dir);
+
+  f("log", "color", c.log.color);
+  f("log", "tensorboard", c.log.tensorboard);
 }
 
 // Key lookups derived from visit_fields (schema.cpp).

@@ -98,6 +98,7 @@ void validate(const Config& c) {
   non_empty("train.objective", t.objective);  // a registered name; an unknown one is reported when it is built
   at_least("train.steps", t.steps, 1);
   at_least("train.batch_size", t.batch_size, 1);
+  at_least("train.grad_accum", t.grad_accum, 1);
   at_least("train.log_every", t.log_every, 1);
   at_least("train.save_every", t.save_every, 1);
   at_least("train.seed", t.seed, 0);
@@ -142,9 +143,12 @@ void validate(const Config& c) {
   positive("dist.bucket_mb", ds.bucket_mb);
   at_least("dist.check_sync_every", ds.check_sync_every, 0);
   positive("dist.timeout_s", ds.timeout_s);
+  positive("dist.io_timeout_s", ds.io_timeout_s);
+  one_of("dist.grad_dtype", ds.grad_dtype, {"fp32", "bf16"});
   parse_fault(ds.fault);  // throws the config error for a bad spec
 
   non_empty("run.dir", c.run.dir);
+  one_of("log.color", c.log.color, {"auto", "always", "never"});
 }
 
 }  // namespace jepa::config::detail

@@ -17,6 +17,20 @@ Batch Batch::to(const torch::Device& device) const {
   return b;
 }
 
+Batch Batch::rows(int64_t start, int64_t n) const {
+  Batch b;
+  const auto mask = attention_mask.narrow(0, start, n);
+  const int64_t L = mask.numel() ? mask.sum(1).max().item<int64_t>() : 0;  // real tokens are a prefix of each row
+  const auto cut = [&](const torch::Tensor& t) { return t.narrow(0, start, n).narrow(1, 0, L).contiguous(); };
+  b.input_ids = cut(input_ids);
+  b.attention_mask = cut(attention_mask);
+  b.masked_input_ids = cut(masked_input_ids);
+  b.pred_mask = cut(pred_mask);
+  b.docs.assign(docs.begin() + start, docs.begin() + start + n);
+  b.tokens = b.attention_mask.sum().item<int64_t>();
+  return b;
+}
+
 Batch collate(const std::vector<std::vector<int32_t>>& seqs, const std::vector<std::vector<uint8_t>>& masks,
               const SpecialIds& special) {
   const auto B = static_cast<int64_t>(seqs.size());

@@ -22,6 +22,9 @@ struct Batch {
   int64_t tokens = 0;              // real (non-pad) tokens in the batch
 
   Batch to(const torch::Device& device) const;
+  // Rows [start, start + n) as a batch of its own (host tensors), padded only to its own longest sequence: a
+  // micro-batch of gradient accumulation (train.grad_accum).
+  Batch rows(int64_t start, int64_t n) const;
 };
 
 // Pads `seqs` (each [CLS]..[SEP]) to the longest with [PAD]; masked positions become [MASK] in the context view.

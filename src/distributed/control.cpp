@@ -5,25 +5,38 @@
 #include "distributed/mpi_request.hpp"
 
 #include <chrono>
+#include <sstream>
 #include <iostream>
 #include <thread>
 
 namespace jepa::distributed {
 
-Control::Control(World world, double timeout_s) : world_(std::move(world)), timeout_s_(timeout_s) {}
+Control::Control(World world, double timeout_s, double io_timeout_s)
+    : world_(std::move(world)), timeout_s_(timeout_s), io_timeout_s_(io_timeout_s > 0 ? io_timeout_s : timeout_s) {}
 
 void Control::fail(const std::string& what) {
   std::cerr << "jepa_dist: error: rank " << world_.rank << ": " << what << "; aborting the job" << std::endl;
   abort_job(3);
 }
 
+namespace {
+std::string seconds(double s) {  // 300 -> "300", 0.5 -> "0.5"
+  std::ostringstream o;
+  o << s;
+  return o.str();
+}
+}  // namespace
+
 void Control::wait(const std::function<bool()>& done, const std::string& what) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s_);
+  const bool io = io_depth_ > 0;
+  const double limit = io ? io_timeout_s_ : timeout_s_;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(limit);
   for (int spins = 0;; ++spins) {
     if (done()) return;
     if (std::chrono::steady_clock::now() > deadline)
       fail("collective '" + what + "' at step " + std::to_string(step_) + " did not finish within " +
-           std::to_string(static_cast<int>(timeout_s_)) + " s (dist.timeout_s): a rank died or hangs");
+           seconds(limit) + (io ? " s (dist.io_timeout_s)" : " s (dist.timeout_s)") +
+           ": a rank died or hangs");
     // Spin briefly (latency), then back off so a waiting rank does not steal cores from working ones.
     if (spins > 1000) std::this_thread::sleep_for(std::chrono::microseconds(spins > 100000 ? 1000 : 50));
   }

@@ -10,9 +10,28 @@
 namespace jepa::distributed {
 namespace {
 
+// MPI has no bfloat16: carry it as 16-bit words and sum with our own operation (fp32 add, rounded to nearest even,
+// which is what c10::BFloat16's conversion does), for dist.grad_dtype=bf16 on CPU.
+void bf16_sum(void* in, void* inout, int* len, MPI_Datatype*) {
+  const auto* a = static_cast<const c10::BFloat16*>(in);
+  auto* b = static_cast<c10::BFloat16*>(inout);
+  for (int i = 0; i < *len; ++i) b[i] = c10::BFloat16(static_cast<float>(a[i]) + static_cast<float>(b[i]));
+}
+
+MPI_Op sum_op(const torch::Tensor& t) {
+  if (t.scalar_type() != torch::kBFloat16) return MPI_SUM;
+  static const MPI_Op op = [] {
+    MPI_Op o;
+    MPI_Op_create(&bf16_sum, /*commute=*/1, &o);
+    return o;
+  }();
+  return op;
+}
+
 MPI_Datatype mpi_type(const torch::Tensor& t) {
   switch (t.scalar_type()) {
     case torch::kFloat32: return MPI_FLOAT;
+    case torch::kBFloat16: return MPI_UINT16_T;  // summed by sum_op()'s bf16_sum
     case torch::kFloat64: return MPI_DOUBLE;
     case torch::kInt64: return MPI_INT64_T;
     case torch::kInt32: return MPI_INT32_T;
@@ -25,7 +44,7 @@ class MpiWork : public Work {
  public:
   MpiWork(Control& control, torch::Tensor target, torch::Tensor host, std::string what)
       : control_(control), target_(std::move(target)), host_(std::move(host)), what_(std::move(what)) {
-    MPI_Iallreduce(MPI_IN_PLACE, host_.data_ptr(), static_cast<int>(host_.numel()), mpi_type(host_), MPI_SUM,
+    MPI_Iallreduce(MPI_IN_PLACE, host_.data_ptr(), static_cast<int>(host_.numel()), mpi_type(host_), sum_op(host_),
                    MPI_COMM_WORLD, &req_);
   }
   void wait() override {

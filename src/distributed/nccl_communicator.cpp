@@ -1,5 +1,5 @@
-// NCCL backend (design.md §5, after llm.c): rank 0 makes the ncclUniqueId, MPI broadcasts it, every rank calls
-// ncclCommInitRank on its local GPU. All-reduces run on a dedicated stream that first waits (CUDA event) for the
+// NCCL backend (design.md §5, after llm.c): rank 0 makes the ncclUniqueId, MPI broadcasts it, every rank creates a
+// non-blocking communicator (ncclCommInitRankConfig, blocking = 0) on its local GPU, polled against dist.timeout_s. All-reduces run on a dedicated stream that first waits (CUDA event) for the
 // compute stream; wait() makes the compute stream wait for the result and enforces dist.timeout_s by aborting the
 // communicator instead of hanging.
 #include "distributed/backends.hpp"
@@ -13,6 +13,7 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <chrono>
+#include <exception>
 #include <optional>
 #include <thread>
 #include <torch/torch.h>
@@ -66,11 +67,23 @@ class NcclCommunicator : public Communicator {
       wait_request(control, req, "nccl unique id broadcast");
     }
     c10::cuda::CUDAGuard guard(device_);
-    check_nccl(ncclCommInitRank(&comm_, w.size, id, w.rank), "ncclCommInitRank");
+    // Non-blocking: a rank that never joins cannot hang start-up; settle() polls against dist.timeout_s.
+    ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+    config.blocking = 0;
+    const auto r = ncclCommInitRankConfig(&comm_, w.size, id, w.rank, &config);
+    if (r != ncclSuccess && r != ncclInProgress) {
+      if (comm_) ncclCommAbort(comm_);
+      comm_ = nullptr;
+      check_nccl(r, "ncclCommInitRankConfig");
+    }
+    settle("NCCL communicator initialisation");
     stream_ = c10::cuda::getStreamFromPool(/*isHighPriority=*/true, device_.index());
   }
   ~NcclCommunicator() override {
-    if (comm_) ncclCommDestroy(comm_);
+    if (!comm_) return;
+    // Leaving because of an error: a peer may be gone, and ncclCommDestroy could wait for it forever.
+    if (std::uncaught_exceptions() > 0) ncclCommAbort(comm_);
+    else ncclCommDestroy(comm_);
   }
   std::string name() const override { return "nccl"; }
 
@@ -83,9 +96,9 @@ class NcclCommunicator : public Communicator {
     check_cuda(cudaEventCreateWithFlags(&done, cudaEventDisableTiming), "event");
     check_cuda(cudaEventRecord(ready, compute.stream()), "event record");
     check_cuda(cudaStreamWaitEvent(stream_->stream(), ready, 0), "stream wait");
-    check_nccl(ncclAllReduce(t.data_ptr(), t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t), ncclSum, comm_,
-                             stream_->stream()),
-               "ncclAllReduce");
+    enqueued(ncclAllReduce(t.data_ptr(), t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t), ncclSum, comm_,
+                           stream_->stream()),
+             what);
     check_cuda(cudaEventRecord(done, stream_->stream()), "event record");
     cudaEventDestroy(ready);
     t.record_stream(*stream_);  // the caching allocator must not reuse the buffer before NCCL is done
@@ -96,13 +109,39 @@ class NcclCommunicator : public Communicator {
     c10::cuda::CUDAGuard guard(device_);
     TORCH_CHECK(t.is_cuda() && t.is_contiguous(), "NCCL broadcast needs a contiguous CUDA tensor");
     auto compute = c10::cuda::getCurrentCUDAStream(device_.index());
-    check_nccl(ncclBroadcast(t.data_ptr(), t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t), root, comm_,
-                             compute.stream()),
-               "ncclBroadcast");
+    enqueued(ncclBroadcast(t.data_ptr(), t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t), root, comm_,
+                           compute.stream()),
+             what);
     cudaEvent_t done;
     check_cuda(cudaEventCreateWithFlags(&done, cudaEventDisableTiming), "event");
     check_cuda(cudaEventRecord(done, compute.stream()), "event record");
     NcclWork(*this, done, what).wait();
+  }
+
+  // A non-blocking communicator's calls may return ncclInProgress: wait until the call has settled (the
+  // communicator's state leaves ncclInProgress) within dist.timeout_s; any error aborts the communicator, then the job.
+  void settle(const std::string& what) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(control_.timeout_s());
+    while (true) {
+      ncclResult_t state = ncclSuccess;
+      const auto q = ncclCommGetAsyncError(comm_, &state);
+      if (q != ncclSuccess) state = q;
+      if (state == ncclSuccess) return;
+      if (state != ncclInProgress) abort_and_fail(what + ": " + ncclGetErrorString(state));
+      if (std::chrono::steady_clock::now() > deadline)
+        abort_and_fail(what + " did not finish within dist.timeout_s (a rank did not join or hangs)");
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  }
+  void enqueued(ncclResult_t r, const std::string& what) {
+    if (r == ncclInProgress) settle("NCCL '" + what + "'");
+    else if (r != ncclSuccess) abort_and_fail("NCCL '" + what + "': " + ncclGetErrorString(r));
+  }
+  // Never ncclCommDestroy here: a peer may be gone. Abort unblocks this GPU, then the whole job ends.
+  [[noreturn]] void abort_and_fail(const std::string& message) {
+    if (comm_) ncclCommAbort(comm_);
+    comm_ = nullptr;
+    control_.fail(message);
   }
 
   // Polls until `done` completes; on timeout aborts the communicator (unblocking the GPU) and ends the job.
@@ -116,16 +155,10 @@ class NcclCommunicator : public Communicator {
       if (r != cudaErrorNotReady) check_cuda(r, "event query");
       ncclResult_t async = ncclSuccess;
       ncclCommGetAsyncError(comm_, &async);
-      if (async != ncclSuccess) {
-        ncclCommAbort(comm_);
-        comm_ = nullptr;
-        control_.fail("NCCL error in '" + what + "': " + ncclGetErrorString(async));
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        ncclCommAbort(comm_);
-        comm_ = nullptr;
-        control_.fail("NCCL collective '" + what + "' did not finish within dist.timeout_s");
-      }
+      if (async != ncclSuccess && async != ncclInProgress)
+        abort_and_fail("NCCL error in '" + what + "': " + ncclGetErrorString(async));
+      if (std::chrono::steady_clock::now() > deadline)
+        abort_and_fail("NCCL collective '" + what + "' did not finish within dist.timeout_s");
       std::this_thread::sleep_for(std::chrono::microseconds(20));
     }
   }

@@ -4,7 +4,8 @@
 
 namespace jepa::distributed {
 
-GradReducer::GradReducer(std::vector<torch::Tensor> params, Communicator& comm, double bucket_mb, bool overlap)
+GradReducer::GradReducer(std::vector<torch::Tensor> params, Communicator& comm, double bucket_mb, bool overlap,
+                         torch::ScalarType grad_dtype)
     : params_(std::move(params)), comm_(comm), overlap_(overlap) {
   const double cap_bytes = bucket_mb * 1024 * 1024;
   const double first_cap = std::min(cap_bytes, 1024.0 * 1024.0);
@@ -20,7 +21,7 @@ GradReducer::GradReducer(std::vector<torch::Tensor> params, Communicator& comm, 
       cur.offsets.push_back(total);
       total += params_[i].numel();
     }
-    cur.flat = torch::zeros({total}, params_[cur.params.front()].options().requires_grad(false));
+    cur.flat = torch::zeros({total}, params_[cur.params.front()].options().dtype(grad_dtype).requires_grad(false));
     buckets_.push_back(std::move(cur));
     cur = Bucket{};
     bytes = 0;
@@ -49,8 +50,14 @@ std::vector<std::vector<size_t>> GradReducer::layout() const {
   return out;
 }
 
+void GradReducer::pause() {
+  std::lock_guard<std::mutex> lock(mu_);
+  paused_ = true;
+}
+
 void GradReducer::prepare() {
   std::lock_guard<std::mutex> lock(mu_);
+  paused_ = false;
   for (auto& b : buckets_) {
     b.ready = 0;
     b.work.reset();
@@ -68,8 +75,14 @@ void GradReducer::launch_ready_buckets() {
 
 void GradReducer::on_grad(size_t k, const torch::Tensor& grad) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (paused_) return;
   auto& b = buckets_[bucket_of_[k]];
-  b.flat.narrow(0, b.offsets[slot_of_[k]], grad.numel()).copy_(grad.reshape({-1}));
+  auto slot = b.flat.narrow(0, b.offsets[slot_of_[k]], grad.numel());
+  // The hook sees this backward's gradient before autograd adds it to .grad: with accumulated micro-steps the
+  // parameter's total is .grad + grad (the same addition autograd does next; .grad is undefined otherwise).
+  const auto& held = params_[k].grad();
+  if (held.defined()) slot.copy_((held + grad).reshape({-1}));
+  else slot.copy_(grad.reshape({-1}));
   if (!seen_[k]) {
     seen_[k] = true;
     ++b.ready;

@@ -19,11 +19,18 @@ namespace jepa::distributed {
 
 class GradReducer {
  public:
-  GradReducer(std::vector<torch::Tensor> params, Communicator& comm, double bucket_mb, bool overlap);
+  // grad_dtype: the buckets' dtype (float32, or bfloat16 to halve the bytes); sums are written back into the
+  // parameters' own dtype.
+  GradReducer(std::vector<torch::Tensor> params, Communicator& comm, double bucket_mb, bool overlap,
+              torch::ScalarType grad_dtype = torch::kFloat32);
   ~GradReducer();
 
-  // Call before backward().
+  // Call before the backward whose gradients are to be reduced.
   void prepare();
+  // Call before a backward whose gradients only accumulate in .grad (gradient accumulation's first K-1
+  // micro-steps, DDP's no_sync): the hooks ignore them. The next prepare() re-arms the hooks, which then reduce
+  // the accumulated gradient (.grad + the new one).
+  void pause();
   // Call after backward(): every parameter's .grad then holds the sum over ranks.
   void finish();
 
@@ -46,6 +53,7 @@ class GradReducer {
   std::vector<torch::Tensor> params_;
   Communicator& comm_;
   bool overlap_;
+  bool paused_ = false;
   std::vector<Bucket> buckets_;
   std::vector<size_t> bucket_of_, slot_of_;
   std::vector<bool> seen_;

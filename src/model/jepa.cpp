@@ -25,6 +25,8 @@ void JepaImpl::sync_target() {
   torch::NoGradGuard no_grad;
   auto tgt = target_encoder->named_parameters();
   for (const auto& p : context_encoder->named_parameters()) tgt[p.key()].copy_(p.value());
+  auto tgt_buffers = target_encoder->named_buffers();  // e.g. position ids, sinusoidal tables: part of the state too
+  for (const auto& b : context_encoder->named_buffers()) tgt_buffers[b.key()].copy_(b.value());
 }
 
 std::vector<torch::Tensor> JepaImpl::trainable_parameters() const {

@@ -45,6 +45,12 @@ JepaObjective::JepaObjective(const config::JepaConfig& cfg)
     throw std::runtime_error("jepa.loss '" + loss_ + "' is not one of cosine, mse, smooth_l1");
 }
 
+std::optional<std::vector<int64_t>> JepaObjective::term_counts(const data::Batch& b) const {
+  std::vector<int64_t> counts{b.pred_mask.sum().item<int64_t>()};
+  if (vc_weight_ > 0) counts.insert(counts.end(), 2, collectives().rank == 0 ? 1 : 0);  // once_term's counts
+  return counts;
+}
+
 Output JepaObjective::compute(model::JepaImpl& model, const data::Batch& b) {
   auto pred = model.predictor(model.context_encoder->forward(b.masked_input_ids, b.attention_mask));
   torch::Tensor target;

@@ -30,6 +30,7 @@ class JepaObjective : public Objective {
  public:
   explicit JepaObjective(const config::JepaConfig& cfg);
   Output compute(model::JepaImpl& model, const data::Batch& batch) override;
+  std::optional<std::vector<int64_t>> term_counts(const data::Batch& batch) const override;
 
  private:
   std::unique_ptr<Targets> targets_;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,10 @@ class Objective {
   virtual ~Objective() = default;
   // `batch` is on the model's device; the caller has set train/eval mode and autocast.
   virtual Output compute(model::JepaImpl& model, const data::Batch& batch) = 0;
+  // The counts compute() will return for `batch`, known before the forward (e.g. masked positions), or nothing.
+  // Gradient accumulation (train.grad_accum > 1) needs them: every micro-batch's loss is divided by the counts of
+  // the whole global batch before its backward, which is what makes K micro-batches equal one batch of K·B.
+  virtual std::optional<std::vector<int64_t>> term_counts(const data::Batch& batch) const { return std::nullopt; }
   void bind(Collectives c);
 
  protected:

@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
     const auto& world = session.world();
     torch::set_num_threads(jepa::train::choose_threads(cfg.train.threads, world.local_size));
     jepa::train::install_stop_signals();
-    jepa::distributed::Control control(world, cfg.dist.timeout_s);
+    jepa::distributed::Control control(world, cfg.dist.timeout_s, cfg.dist.io_timeout_s);
     try {
       jepa::train::Trainer trainer(cfg, &control);
       trainer.fit();

@@ -1,5 +1,7 @@
 #include "train/checkpoint.hpp"
 
+#include <torch/optim/adamw.h>
+
 #include <fcntl.h>
 #include <stdio.h>  // renameat2, RENAME_EXCHANGE (glibc >= 2.28)
 #include <unistd.h>
@@ -138,7 +140,7 @@ std::string find_checkpoint(const std::string& p) {
   if (!fs::exists(p, ec)) throw std::runtime_error("checkpoint '" + p + "' does not exist");
   if (!fs::is_directory(p, ec)) throw std::runtime_error("checkpoint '" + p + "' is not a directory");
   if (fs::exists(fs::path(p) / "model.safetensors", ec)) return p;
-  for (const fs::path root : {fs::path(p), fs::path(p) / "checkpoints"})
+  for (const fs::path& root : {fs::path(p), fs::path(p) / "checkpoints"})
     if (fs::exists(root / "latest", ec)) {
       if (auto d = latest_checkpoint(root.string())) return *d;
     }
@@ -153,6 +155,20 @@ std::optional<std::string> resolve_resume(const std::string& resume, const std::
   if (fs::exists(fs::path(resume) / "latest") || fs::exists(fs::path(resume) / "checkpoints" / "latest"))
     return find_checkpoint(resume);
   return resume;
+}
+
+void place_optimizer_state(torch::optim::Optimizer& optimizer) {
+  auto& state = optimizer.state();
+  for (const auto& group : optimizer.param_groups())
+    for (const auto& p : group.params()) {
+      const auto it = state.find(p.unsafeGetTensorImpl());
+      if (it == state.end()) continue;
+      auto* adamw = dynamic_cast<torch::optim::AdamWParamState*>(it->second.get());
+      if (!adamw) continue;
+      if (adamw->exp_avg().defined()) adamw->exp_avg(adamw->exp_avg().to(p.device()));
+      if (adamw->exp_avg_sq().defined()) adamw->exp_avg_sq(adamw->exp_avg_sq().to(p.device()));
+      if (adamw->max_exp_avg_sq().defined()) adamw->max_exp_avg_sq(adamw->max_exp_avg_sq().to(p.device()));
+    }
 }
 
 TrainerState load_checkpoint(const std::string& dir, model::JepaImpl& model, torch::optim::Optimizer& optimizer,
@@ -181,9 +197,15 @@ TrainerState load_checkpoint(const std::string& dir, model::JepaImpl& model, tor
     throw std::runtime_error("checkpoint '" + dir + "': " + e.what());
   }
   try {
+    // Onto this rank's device (a checkpoint saved by cuda:0 resumed by the rank on cuda:3), then each state onto its
+    // own parameter's device in case parameters are spread over several.
+    const auto& groups = optimizer.param_groups();
+    std::optional<torch::Device> device;
+    if (!groups.empty() && !groups.front().params().empty()) device = groups.front().params().front().device();
     torch::serialize::InputArchive archive;
-    archive.load_from((d / "optimizer.pt").string());
+    archive.load_from((d / "optimizer.pt").string(), device);
     optimizer.load(archive);
+    place_optimizer_state(optimizer);
   } catch (const c10::Error& e) {
     throw std::runtime_error("checkpoint '" + dir + "': optimizer.pt is corrupt or does not match the model");
   }

@@ -43,7 +43,11 @@ std::string find_checkpoint(const std::string& path);
 // then names what is missing). A path that does not exist is an error.
 std::optional<std::string> resolve_resume(const std::string& resume, const std::string& root);
 
-// Restores weights and optimizer, hands back the saved generator states; returns the trainer state.
+// Moves each parameter's AdamW state (exp_avg, exp_avg_sq) onto that parameter's device.
+void place_optimizer_state(torch::optim::Optimizer& optimizer);
+
+// Restores weights and optimizer (its state on the parameters' devices), hands back the saved generator states;
+// returns the trainer state.
 // Errors name the checkpoint and the problem.
 TrainerState load_checkpoint(const std::string& dir, model::JepaImpl& model, torch::optim::Optimizer& optimizer,
                              std::map<std::string, torch::Tensor>* rng);

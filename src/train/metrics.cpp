@@ -1,5 +1,7 @@
 #include "train/metrics.hpp"
 
+#include "log/tensorboard.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -8,8 +10,11 @@
 #include <vector>
 
 namespace jepa::train {
+MetricsLog::~MetricsLog() = default;
+MetricsLog::MetricsLog(MetricsLog&&) noexcept = default;
 
-MetricsLog::MetricsLog(const std::string& path, int64_t resume_step) {
+MetricsLog::MetricsLog(const std::string& path, int64_t resume_step, const std::string& tensorboard_dir) {
+  if (!tensorboard_dir.empty()) tb_ = std::make_unique<log::EventWriter>(tensorboard_dir, resume_step);
   std::vector<std::string> kept;
   if (resume_step > 0 && std::filesystem::exists(path)) {
     std::ifstream in(path);
@@ -30,6 +35,11 @@ MetricsLog::MetricsLog(const std::string& path, int64_t resume_step) {
 void MetricsLog::write(const nlohmann::ordered_json& record) {
   out_ << record.dump() << '\n';
   out_.flush();
+  if (!tb_) return;
+  std::vector<std::pair<std::string, double>> scalars;
+  for (const auto& [k, v] : record.items())
+    if (k != "step" && v.is_number()) scalars.emplace_back(k, v.get<double>());
+  tb_->scalars(record.value("step", int64_t{0}), scalars);
 }
 
 std::string format_duration(double seconds) {

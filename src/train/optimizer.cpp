@@ -42,4 +42,25 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
   return loss;
 }
 
+std::vector<std::string> keep_configured_hyperparameters(torch::optim::Optimizer& optimizer,
+                                                         const std::vector<torch::optim::AdamWOptions>& configured) {
+  std::vector<std::string> changed;
+  auto& groups = optimizer.param_groups();
+  for (size_t g = 0; g < groups.size() && g < configured.size(); ++g) {
+    auto& o = static_cast<torch::optim::AdamWOptions&>(groups[g].options());
+    const auto& want = configured[g];
+    const auto note = [&](const char* key, double saved, double now) {
+      if (saved != now)
+        changed.push_back("optim." + std::string(key) + ": checkpoint " + std::to_string(saved) + ", config " +
+                          std::to_string(now) + (groups.size() > 1 ? " (group " + std::to_string(g) + ")" : ""));
+    };
+    note("beta1", std::get<0>(o.betas()), std::get<0>(want.betas()));
+    note("beta2", std::get<1>(o.betas()), std::get<1>(want.betas()));
+    note("eps", o.eps(), want.eps());
+    note("weight_decay", o.weight_decay(), want.weight_decay());
+    o.betas(want.betas()).eps(want.eps()).weight_decay(want.weight_decay());
+  }
+  return changed;
+}
+
 }  // namespace jepa::train

@@ -2,6 +2,9 @@
 // AdamW whose update runs as one fused multi-tensor kernel (aten::_fused_adamw_, what PyTorch's AdamW(fused=True)
 // uses) instead of LibTorch's per-parameter loop. The state (step, exp_avg, exp_avg_sq per parameter) and therefore
 // optimizer.pt are LibTorch AdamW's, so checkpoints stay interchangeable.
+#include <string>
+#include <vector>
+
 #include <torch/optim/adamw.h>
 
 namespace jepa::train {
@@ -11,5 +14,11 @@ class FusedAdamW : public torch::optim::AdamW {
   using torch::optim::AdamW::AdamW;
   torch::Tensor step(LossClosure closure = nullptr) override;
 };
+
+// After loading optimizer.pt, whose param groups carry the hyper-parameters the checkpoint was written with: puts
+// back the configured betas, eps and weight decay of every group (`configured[g]`; lr is set every step anyway)
+// and returns one line per value that differed, for the log.
+std::vector<std::string> keep_configured_hyperparameters(torch::optim::Optimizer& optimizer,
+                                                         const std::vector<torch::optim::AdamWOptions>& configured);
 
 }  // namespace jepa::train

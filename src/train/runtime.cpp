@@ -1,6 +1,7 @@
 #include "train/runtime.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
 #include <ATen/autocast_mode.h>
 
 #include <algorithm>
@@ -39,20 +40,29 @@ void install_stop_signals() {
 }
 bool stop_requested() { return g_stop.load() != 0; }
 
-std::string cpu_generator_state() {
-  at::Generator gen = at::detail::getDefaultCPUGenerator();
+namespace {
+at::Generator default_generator(const torch::Device& device) {
+  return device.is_cuda() ? at::globalContext().defaultGenerator(device) : at::detail::getDefaultCPUGenerator();
+}
+}  // namespace
+
+std::string generator_state(const torch::Device& device) {
+  at::Generator gen = default_generator(device);
   std::lock_guard<std::mutex> lock(gen.mutex());
-  const auto st = gen.get_state();
+  const auto st = gen.get_state();  // a CPU uint8 tensor for every device type
   return std::string(static_cast<const char*>(st.data_ptr()), static_cast<size_t>(st.numel()));
 }
 
-void set_cpu_generator_state(const torch::Tensor& st) {
-  at::Generator gen = at::detail::getDefaultCPUGenerator();
+void set_generator_state(const torch::Device& device, const torch::Tensor& st) {
+  at::Generator gen = default_generator(device);
   std::lock_guard<std::mutex> lock(gen.mutex());
   gen.set_state(st);
 }
 
-std::string rng_key(int rank) { return rank == 0 ? "cpu" : "cpu.rank" + std::to_string(rank); }
+std::string cpu_generator_state() { return generator_state(torch::Device(torch::kCPU)); }
+void set_cpu_generator_state(const torch::Tensor& st) { set_generator_state(torch::Device(torch::kCPU), st); }
+
+std::string rng_key(int rank, const std::string& kind) { return rank == 0 ? kind : kind + ".rank" + std::to_string(rank); }
 
 uint64_t tensor_hash(const torch::Tensor& t) {
   const auto c = t.detach().to(torch::kCPU).contiguous();

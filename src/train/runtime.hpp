@@ -17,11 +17,14 @@ int choose_threads(int64_t requested, int local_ranks);
 void install_stop_signals();
 bool stop_requested();
 
-// The default CPU generator's state as bytes, and restoring it from a saved uint8 tensor.
+// A device's default generator state as bytes (CPU, or the CUDA generator of that GPU: dropout on the GPU draws from
+// it), and restoring it from a saved uint8 tensor.
+std::string generator_state(const torch::Device& device);
+void set_generator_state(const torch::Device& device, const torch::Tensor& state);
 std::string cpu_generator_state();
 void set_cpu_generator_state(const torch::Tensor& state);
-// Key of rank `rank`'s generator state in rng_state.safetensors: "cpu" (rank 0), "cpu.rank<N>".
-std::string rng_key(int rank);
+// Key of rank `rank`'s generator state in rng_state.safetensors: "<kind>" (rank 0), "<kind>.rank<N>"; kind = cpu|cuda.
+std::string rng_key(int rank, const std::string& kind = "cpu");
 
 // FNV-1a over a tensor's raw bytes: bit-exact comparison of weights across ranks.
 uint64_t tensor_hash(const torch::Tensor& t);

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "data/rng.hpp"
+#include "distributed/gpu.hpp"
 #include "log/log.hpp"
 #include "model/hf_config.hpp"
 #include "train/schedule.hpp"
@@ -18,12 +19,16 @@ Trainer::Trainer(config::Config cfg, distributed::Control* control)
     : cfg_(std::move(cfg)),
       config_yaml_(config::to_yaml_string(cfg_)),
       fault_(config::parse_fault(cfg_.dist.fault)),
-      own_control_(control ? nullptr : std::make_unique<distributed::Control>(distributed::World{}, cfg_.dist.timeout_s)),
+      own_control_(control ? nullptr
+                           : std::make_unique<distributed::Control>(distributed::World{}, cfg_.dist.timeout_s,
+                                                                    cfg_.dist.io_timeout_s)),
       control_(control ? control : own_control_.get()),
       device_(pick_device(cfg_.train.device, control_->world().local_rank)) {
+  if (device_.is_cuda()) distributed::select_gpu(device_.index());  // before any CUDA work of this process
   if (cfg_.train.precision == "bf16" && !device_.is_cuda())
     throw std::runtime_error("train.precision=bf16 needs a CUDA device (device is " + device_.str() + "); use fp32 on CPU");
   objective_ = objective::make_objective(cfg_);  // an unknown train.objective fails before any file is opened
+  distributed::IoScope io(*control_);  // start-up reads files (corpus, /offsets, checkpoints): the I/O deadline
   build_data();
   build_model();
   build_communicator();
@@ -46,7 +51,7 @@ void Trainer::build_data() {
   const data::MaskParams mask{cfg_.jepa.mask_ratio, cfg_.jepa.mean_span_len};
   const auto& ev = cfg_.eval;
   if (ev.every > 0 && ev.data.empty()) {  // hold out the corpus's last eval.docs documents: never trained on
-    if (n_docs - ev.docs < cfg_.train.batch_size * w.size)
+    if (n_docs - ev.docs < cfg_.train.batch_size * cfg_.train.grad_accum * w.size)
       throw std::runtime_error("eval.docs " + std::to_string(ev.docs) + " held out of the training corpus's " +
                                std::to_string(n_docs) + " documents leaves less than one global batch; lower eval.docs "
                                "or set eval.data");
@@ -63,7 +68,9 @@ void Trainer::build_data() {
                                " documents, fewer than eval.docs " + std::to_string(ev.docs));
     heldout_ = std::make_unique<HeldoutEval>(held, 0, ev.docs, ev.batch_size, cfg_.data.max_length, mask, seed);
   }
-  loader_ = std::make_unique<data::Loader>(corpus_, data::DistributedSampler(n_docs, cfg_.train.batch_size, w.rank, w.size, seed),
+  // Each step reads this rank's grad_accum x batch_size documents; step() splits them into micro-batches.
+  const int64_t per_rank = cfg_.train.batch_size * cfg_.train.grad_accum;
+  loader_ = std::make_unique<data::Loader>(corpus_, data::DistributedSampler(n_docs, per_rank, w.rank, w.size, seed),
                                            cfg_.data.max_length, mask, seed);
 }
 
@@ -86,13 +93,13 @@ void Trainer::build_model() {
 void Trainer::build_communicator() {
   const auto& w = control_->world();
   if (device_.is_cuda() && w.size > 1 && cfg_.dist.backend != "mpi" && distributed::nccl_available()) {
-    // NCCL does not support two ranks on one GPU (it may hang): refuse before creating the communicator.
-    const auto where = control_->allgather_bytes(w.host + ":" + device_.str(), "device check");
-    for (size_t a = 0; a < where.size(); ++a)
-      for (size_t b = a + 1; b < where.size(); ++b)
-        if (where[a] == where[b])
-          throw std::runtime_error("ranks " + std::to_string(a) + " and " + std::to_string(b) + " share GPU " + where[a] +
-                                   ": NCCL needs one GPU per rank (launch at most as many ranks per node as GPUs)");
+    // NCCL does not support two ranks on one GPU (it may hang): refuse before creating the communicator. Compare
+    // physical GPUs: with one visible GPU per task every rank calls its GPU cuda:0.
+    const auto where = control_->allgather_bytes(w.host + ":" + distributed::gpu_identity(device_.index()), "device check");
+    if (const auto dup = distributed::first_duplicate(where))
+      throw std::runtime_error("ranks " + std::to_string(dup->first) + " and " + std::to_string(dup->second) +
+                               " share GPU " + where[dup->first] +
+                               ": NCCL needs one GPU per rank (launch at most as many ranks per node as GPUs)");
   }
   comm_ = distributed::make_communicator(cfg_.dist.backend, *control_, device_);
   if (w.size > 1)  // terms over the global batch (e.g. VICReg's covariance) reduce their statistics here
@@ -126,8 +133,9 @@ void Trainer::build_optimizer() {
     optimizer_ = std::make_unique<FusedAdamW>(std::move(groups), options);
   }
   if (comm_->name() != "local")
-    reducer_ = std::make_unique<distributed::GradReducer>(model_->trainable_parameters(), *comm_, cfg_.dist.bucket_mb,
-                                                          cfg_.dist.overlap);
+    reducer_ = std::make_unique<distributed::GradReducer>(
+        model_->trainable_parameters(), *comm_, cfg_.dist.bucket_mb, cfg_.dist.overlap,
+        cfg_.dist.grad_dtype == "bf16" ? torch::kBFloat16 : torch::kFloat32);
 }
 
 // Rank 0 decides what to resume from (ranks may see a shared filesystem differently, e.g. NFS caches) and tells
@@ -155,11 +163,19 @@ void Trainer::restore() {
 
   std::map<std::string, torch::Tensor> rng;
   const TrainerState fresh = state_;
+  std::vector<torch::optim::AdamWOptions> configured;
+  for (auto& group : optimizer_->param_groups())
+    configured.push_back(static_cast<torch::optim::AdamWOptions&>(group.options()));
   state_ = load_checkpoint(*resumed_from_, *model_, *optimizer_, &rng);
+  for (const auto& line : keep_configured_hyperparameters(*optimizer_, configured))
+    resume_notes_.push_back("resume: " + line + "; using the config's value");
   if (state_.global_batch != fresh.global_batch)
     log::warn(log::strf("resuming with global batch %lld (checkpoint used %lld): the data order from here differs",
                         static_cast<long long>(fresh.global_batch), static_cast<long long>(state_.global_batch)));
-  if (rng.count(rng_key(w.rank)) && state_.world_size == w.size)
+  const bool same_ranks = state_.world_size == w.size;
+  if (same_ranks && device_.is_cuda() && rng.count(rng_key(w.rank, "cuda")))  // GPU dropout draws from this one
+    set_generator_state(device_, rng.at(rng_key(w.rank, "cuda")));
+  if (same_ranks && rng.count(rng_key(w.rank)))
     set_cpu_generator_state(rng.at(rng_key(w.rank)));
   else
     torch::manual_seed(data::derive_seed({static_cast<uint64_t>(cfg_.train.seed), static_cast<uint64_t>(w.rank),
@@ -177,23 +193,33 @@ data::Batch Trainer::batch(int64_t step) const { return loader_->batch(step); }
 StepStats Trainer::step(const data::Batch& host_batch) {
   control_->set_step(state_.step);
   apply_fault();
-  const auto b = host_batch.to(device_);
   StepStats s;
   s.lr = set_learning_rate();
 
   model_->train(true);
   std::optional<torch::autograd::DetectAnomalyGuard> anomaly;
   if (cfg_.train.detect_anomaly) anomaly.emplace();
-  objective::Output out;
-  {
-    Autocast autocast(cfg_.train.precision == "bf16");
-    out = objective_->compute(*model_, b);
-  }
-  const auto loss = total_loss(out, s);
   optimizer_->zero_grad();
-  if (reducer_) reducer_->prepare();
-  loss.backward();
+  if (cfg_.train.grad_accum == 1) {
+    const auto b = host_batch.to(device_);
+    objective::Output out;
+    {
+      Autocast autocast(cfg_.train.precision == "bf16");
+      out = objective_->compute(*model_, b);
+    }
+    const auto loss = total_loss(out, s);
+    if (reducer_) reducer_->prepare();
+    loss.backward();
+    s.loss = loss.item<double>();  // this rank's share; summed over ranks below
+    s.metrics = std::move(out.metrics);
+  } else {
+    accumulate(host_batch, s);
+  }
   if (reducer_) reducer_->finish();  // every .grad is now the sum over ranks
+  else  // as with several ranks, where the reducer gives every parameter a gradient: unused ones get zeros, so
+        // AdamW treats them alike (weight decay, moments) on 1 and N ranks
+    for (auto& p : model_->trainable_parameters())
+      if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
   s.grad_norm = torch::nn::utils::clip_grad_norm_(model_->trainable_parameters(),
                                                   cfg_.optim.grad_clip > 0 ? cfg_.optim.grad_clip : INFINITY);
   optimizer_->step();
@@ -201,12 +227,61 @@ StepStats Trainer::step(const data::Batch& host_batch) {
   model_->ema_update(s.ema_m);  // local on every rank: targets stay identical without communication
 
   const bool multi = control_->world().size > 1;
-  s.loss = multi ? control_->sum(loss.item<double>(), "loss") : loss.item<double>();
-  s.tokens = multi ? control_->sum(b.tokens, "token count") : b.tokens;
-  s.metrics = std::move(out.metrics);
+  if (multi) s.loss = control_->sum(s.loss, "loss");
+  s.tokens = multi ? control_->sum(host_batch.tokens, "token count") : host_batch.tokens;
   state_.step += 1;
   state_.consumed_samples += state_.global_batch;
   return s;
+}
+
+// train.grad_accum = K: this rank's batch of K·B rows as K micro-batches of B, one forward + backward each, the
+// gradients all-reduced once (the reducer sits out the first K-1 backwards, as DDP's no_sync). Each micro-batch's
+// terms are divided by the counts of the whole global batch — known before any forward (Objective::term_counts) —
+// so the accumulated gradient is exactly that of one batch of K·B rows per rank (design.md §1.5).
+void Trainer::accumulate(const data::Batch& host_batch, StepStats& s) {
+  const int64_t K = cfg_.train.grad_accum, B = cfg_.train.batch_size;
+  std::vector<data::Batch> micro;
+  std::vector<std::vector<int64_t>> predicted;
+  std::vector<int64_t> counts;
+  for (int64_t k = 0; k < K; ++k) {
+    micro.push_back(host_batch.rows(k * B, B));
+    auto c = objective_->term_counts(micro.back());
+    if (!c)
+      throw std::runtime_error("train.grad_accum > 1: objective '" + cfg_.train.objective +
+                               "' does not report its term counts before the forward (Objective::term_counts)");
+    if (counts.empty()) counts.assign(c->size(), 0);
+    for (size_t t = 0; t < c->size(); ++t) counts[t] += (*c)[t];
+    predicted.push_back(std::move(*c));
+  }
+  const bool multi = control_->world().size > 1;
+  if (multi)
+    for (auto& c : counts) c = control_->sum(c, "masked count");
+  double loss = 0;
+  std::vector<double> term_sums(counts.size(), 0.0);
+  objective::Output out;
+  for (int64_t k = 0; k < K; ++k) {
+    const auto b = micro[k].to(device_);
+    {
+      Autocast autocast(cfg_.train.precision == "bf16");
+      out = objective_->compute(*model_, b);
+    }
+    if (objective::local_counts(out) != predicted[k])
+      throw std::runtime_error("objective '" + cfg_.train.objective + "': term counts differ from term_counts()");
+    std::vector<torch::Tensor> means;
+    const auto micro_loss = objective::combine(out, counts, &means);
+    if (reducer_) {
+      if (k + 1 < K) reducer_->pause();  // gradients accumulate locally in .grad
+      else reducer_->prepare();          // the last backward reduces the accumulated gradients
+    }
+    micro_loss.backward();
+    loss += micro_loss.item<double>();
+    for (size_t t = 0; t < means.size(); ++t) term_sums[t] += means[t].item<double>();
+  }
+  s.loss = loss;  // this rank's share; step() sums it over ranks
+  if (out.terms.size() > 1)
+    for (size_t t = 0; t < term_sums.size(); ++t)
+      s.term_losses[out.terms[t].name] = multi ? control_->sum(term_sums[t], "term loss") : term_sums[t];
+  s.metrics = std::move(out.metrics);  // the last micro-batch's
 }
 
 double Trainer::set_learning_rate() {
@@ -263,17 +338,26 @@ void Trainer::check_sync() {
 }
 
 std::string Trainer::save() {
+  distributed::IoScope io(*control_);  // the other ranks wait for rank 0's write: the I/O deadline
+  const auto start = std::chrono::steady_clock::now();
   check_sync();
-  const auto states = control_->allgather_bytes(cpu_generator_state(), "rng state gather");
+  // Every rank's generators: the CPU one, and its GPU's (all ranks share the device type).
+  std::map<std::string, std::vector<std::string>> states;
+  states["cpu"] = control_->allgather_bytes(cpu_generator_state(), "rng state gather");
+  if (device_.is_cuda()) states["cuda"] = control_->allgather_bytes(generator_state(device_), "cuda rng state gather");
   std::string path = (fs::path(checkpoint_root()) / checkpoint_name(state_.step)).string();
   if (control_->is_root()) {
     std::map<std::string, torch::Tensor> rng;
-    for (size_t r = 0; r < states.size(); ++r)
-      rng[rng_key(static_cast<int>(r))] =
-          torch::from_blob(const_cast<char*>(states[r].data()), {static_cast<int64_t>(states[r].size())}, torch::kUInt8).clone();
+    for (const auto& [kind, per_rank] : states)
+      for (size_t r = 0; r < per_rank.size(); ++r)
+        rng[rng_key(static_cast<int>(r), kind)] = torch::from_blob(const_cast<char*>(per_rank[r].data()),
+                                                                   {static_cast<int64_t>(per_rank[r].size())}, torch::kUInt8)
+                                                      .clone();
     path = save_checkpoint(checkpoint_root(), *model_, *optimizer_, state_, config_yaml_, cfg_.train.keep_checkpoints, rng);
   }
   control_->barrier("checkpoint write");
+  log::info(log::strf("checkpoint step %lld written in %.2f s", static_cast<long long>(state_.step),
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
   return path;
 }
 
@@ -281,15 +365,18 @@ std::string Trainer::save() {
 std::optional<MetricsLog> Trainer::open_run_dir() {
   const auto& w = control_->world();
   const fs::path run_dir(cfg_.run.dir);
+  distributed::IoScope io(*control_);
   if (control_->is_root()) {
     fs::create_directories(run_dir);
     std::ofstream(run_dir / "config.yaml", std::ios::trunc) << config_yaml_;
   }
   control_->barrier("run directory");
   log::init((run_dir / (w.rank == 0 ? "train.log" : "train.rank" + std::to_string(w.rank) + ".log")).string(), w.rank,
-            w.size);
+            w.size, false, cfg_.log.color);
   std::optional<MetricsLog> metrics;
-  if (control_->is_root()) metrics.emplace((run_dir / "metrics.jsonl").string(), state_.step);
+  if (control_->is_root())
+    metrics.emplace((run_dir / "metrics.jsonl").string(), state_.step,
+                    cfg_.log.tensorboard ? (run_dir / "tb").string() : std::string());
 
   int64_t n_params = 0;
   for (const auto& p : model_->trainable_parameters()) n_params += p.numel();
@@ -306,6 +393,7 @@ std::optional<MetricsLog> Trainer::open_run_dir() {
                       static_cast<long long>(state_.global_batch)));
   if (resumed_from_)
     log::info(log::strf("resumed from %s at step %lld", resumed_from_->c_str(), static_cast<long long>(state_.step)));
+  for (const auto& note : resume_notes_) log::warn(note);
   return metrics;
 }
 
@@ -316,6 +404,7 @@ int64_t Trainer::fit() {
   const int64_t first_step = state_.step;
   while (state_.step < cfg_.train.steps) {
     std::string collapse;  // the collapse monitor's first warning of this step, if any
+    std::optional<distributed::IoScope> rank0_busy;
     const data::Batch current = batch(state_.step);
     const StepStats last = step(current);
     state_.window_loss_sum += last.loss;
@@ -336,7 +425,10 @@ int64_t Trainer::fit() {
       // Each rank measures its own batch (no communication); metrics.jsonl holds rank 0's. Rank 0 alone scores the
       // held-out set (the weights are identical everywhere).
       std::optional<HeldoutStats> heldout;
-      if (heldout_ && state_.step % cfg_.eval.every == 0) heldout = heldout_->run(*model_, device_);
+      if (cfg_.eval.every > 0 && state_.step % cfg_.eval.every == 0) {
+        rank0_busy.emplace(*control_);  // the other ranks wait for rank 0's evaluation at the next collective
+        if (heldout_) heldout = heldout_->run(*model_, device_);
+      }
       collapse = log_window(w, last, target_collapse_stats(*model_, current, device_), heldout, cfg_.monitor,
                             metrics ? &*metrics : nullptr);
       state_.window_loss_sum = 0;

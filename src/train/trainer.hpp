@@ -61,6 +61,7 @@ class Trainer {
   void restore();
   // Step pieces.
   double set_learning_rate();
+  void accumulate(const data::Batch& host_batch, StepStats& s);
   torch::Tensor total_loss(const objective::Output& out, StepStats& stats);
   void apply_fault();
   // Run-directory and start-up log lines of fit().
@@ -82,6 +83,7 @@ class Trainer {
   std::unique_ptr<FusedAdamW> optimizer_;
   TrainerState state_;
   std::optional<std::string> resumed_from_;
+  std::vector<std::string> resume_notes_;  // warnings from restore(), logged once the log is open
 };
 
 }  // namespace jepa::train

@@ -55,6 +55,21 @@ class MixedObjective : public objective::Objective {
   objective::JepaObjective cosine_;
 };
 
+// Trains only the predictor (on the target encoder's output): the context encoder's parameters get no gradient.
+class PredictorOnlyObjective : public objective::Objective {
+ public:
+  objective::Output compute(model::JepaImpl& m, const data::Batch& b) override {
+    torch::Tensor h;
+    {
+      torch::NoGradGuard g;
+      h = m.target_encoder->forward(b.input_ids, b.attention_mask);
+    }
+    objective::Output out;
+    out.terms.push_back({"pred", m.predictor(h).pow(2).mean(-1).sum(), h.size(0) * h.size(1)});
+    return out;
+  }
+};
+
 // An objective whose metric would overwrite the logged loss.
 class CollidingObjective : public MseObjective {
  public:
@@ -70,6 +85,7 @@ void register_test_objectives() {
     objective::register_objective("test_collide", [](const config::Config&) { return std::make_unique<CollidingObjective>(); });
     objective::register_objective("test_mse", [](const config::Config&) { return std::make_unique<MseObjective>(); });
     objective::register_objective("test_mixed", [](const config::Config& c) { return std::make_unique<MixedObjective>(c); });
+    objective::register_objective("test_predictor_only", [](const config::Config&) { return std::make_unique<PredictorOnlyObjective>(); });
     return true;
   }();
   (void)once;
@@ -159,4 +175,23 @@ TEST(ObjectiveSeam, AMetricNamedLikeALoggedFieldIsAnError) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("objective metric 'loss' would overwrite"), std::string::npos) << e.what();
   }
+}
+
+// Parameters the objective does not use get a zero gradient on one process too, as the reducer gives them with
+// several ranks, so AdamW treats them alike on 1 and N ranks: weight decay shrinks them.
+TEST(ObjectiveSeam, UnusedParametersAreUpdatedLikeOnSeveralRanks) {
+  register_test_objectives();
+  const auto dir = fixtures::scratch("seam_unused");
+  auto cfg = deterministic_config(dir, "test_predictor_only");
+  cfg.optim.weight_decay = 0.5;
+  train::Trainer t(cfg);
+  const auto before = t.model().context_encoder->parameters().front().detach().clone();
+  t.step(t.batch(0));
+  const auto after = t.model().context_encoder->parameters().front().detach();
+  ASSERT_TRUE(t.model().context_encoder->parameters().front().grad().defined());
+  EXPECT_EQ(t.model().context_encoder->parameters().front().grad().abs().sum().item<double>(), 0.0);
+  // AdamW with a zero gradient: p <- p (1 - lr wd), nothing else.
+  const double lr = t.optimizer().param_groups().front().options().get_lr();
+  EXPECT_TRUE(torch::allclose(after, before * (1.0 - lr * 0.5), 1e-6, 1e-9));
+  EXPECT_FALSE(torch::equal(after, before));
 }

@@ -7,6 +7,7 @@
 #include "fixtures.hpp"
 #include "model/safetensors.hpp"
 #include "train/checkpoint.hpp"
+#include "train/optimizer.hpp"
 #include "train/trainer.hpp"
 
 namespace fs = std::filesystem;
@@ -182,4 +183,43 @@ TEST(Checkpoint, FindAndResumeAcceptACheckpointItsRootOrItsRunDir) {
   expect_error([&] { train::resolve_resume((dir / "missing").string(), root.string()); }, "does not exist");
   std::ofstream(root / "latest", std::ios::trunc) << "step_9999999\n";
   expect_error([&] { train::find_checkpoint(run.string()); }, "names missing directory 'step_9999999'");
+}
+
+// optimizer.pt carries the hyper-parameters it was written with; on resume the configured ones win (and the
+// state lands on the parameters' device).
+TEST(Checkpoint, ResumeKeepsTheConfiguredOptimizerHyperparameters) {
+  const auto dir = fixtures::scratch("ckpt_hparams");
+  auto cfg = fixtures::small_config(dir, fixtures::synthetic_corpus(dir, 40));
+  cfg.optim.weight_decay = 0.01;
+  cfg.optim.beta2 = 0.999;
+  {
+    train::Trainer t(cfg);
+    run_steps(t, 2);
+    t.save();
+  }
+  cfg.train.resume = "auto";
+  cfg.optim.weight_decay = 0.2;
+  cfg.optim.beta2 = 0.99;
+  train::Trainer t(cfg);
+  ASSERT_EQ(t.state().step, 2);
+  for (auto& g : t.optimizer().param_groups()) {
+    const auto& o = static_cast<torch::optim::AdamWOptions&>(g.options());
+    EXPECT_EQ(o.weight_decay(), 0.2);
+    EXPECT_EQ(std::get<1>(o.betas()), 0.99);
+    for (const auto& p : g.params()) {
+      const auto& st = static_cast<torch::optim::AdamWParamState&>(*t.optimizer().state().at(p.unsafeGetTensorImpl()));
+      EXPECT_EQ(st.step(), 2);
+      EXPECT_EQ(st.exp_avg().device(), p.device());
+      EXPECT_EQ(st.exp_avg_sq().device(), p.device());
+    }
+  }
+}
+
+TEST(Optimizer, KeepConfiguredHyperparametersNamesEachDifference) {
+  auto w = torch::zeros({2}, torch::requires_grad());
+  torch::optim::AdamW opt({w}, torch::optim::AdamWOptions(1e-3).weight_decay(0.01).eps(1e-8));
+  const auto lines = train::keep_configured_hyperparameters(opt, {torch::optim::AdamWOptions(1e-3).weight_decay(0.1).eps(1e-8)});
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("optim.weight_decay: checkpoint 0.010000, config 0.100000"), std::string::npos) << lines[0];
+  EXPECT_EQ(static_cast<torch::optim::AdamWOptions&>(opt.param_groups()[0].options()).weight_decay(), 0.1);
 }
