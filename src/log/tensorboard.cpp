@@ -91,7 +91,7 @@ EventWriter::EventWriter(const std::string& dir, int64_t resume_step) {
     std::string start = event_header(resume_step + 1), session;
     key(session, 1, 0);  // SessionLog.status = START (1)
     varint(session, 1);
-    bytes_field(start, 6, session);  // session_log
+    bytes_field(start, 7, session);  // Event.session_log (field 7)
     record(start);
   }
 }
