@@ -14,6 +14,7 @@ Batch Batch::to(const torch::Device& device) const {
   b.attention_mask = attention_mask.to(device);
   b.masked_input_ids = masked_input_ids.to(device);
   b.pred_mask = pred_mask.to(device);
+  b.masked_index = masked_index.to(device);
   return b;
 }
 
@@ -27,7 +28,9 @@ Batch Batch::rows(int64_t start, int64_t n) const {
   b.masked_input_ids = cut(masked_input_ids);
   b.pred_mask = cut(pred_mask);
   b.docs.assign(docs.begin() + start, docs.begin() + start + n);
-  b.tokens = b.attention_mask.sum().item<int64_t>();
+  b.tokens = b.attention_mask.sum().item<int64_t>();  // host tensors: no device synchronisation
+  b.masked_index = b.pred_mask.reshape({-1}).nonzero().squeeze(1);
+  b.masked = b.masked_index.numel();
   return b;
 }
 
@@ -53,6 +56,8 @@ Batch collate(const std::vector<std::vector<int32_t>>& seqs, const std::vector<s
     b.tokens += static_cast<int64_t>(s.size());
   }
   b.masked_input_ids = b.input_ids.masked_fill(b.pred_mask, special.mask);
+  b.masked_index = b.pred_mask.reshape({-1}).nonzero().squeeze(1);  // host tensors: no device synchronisation
+  b.masked = b.masked_index.numel();
   return b;
 }
 

@@ -20,6 +20,9 @@ struct Batch {
   torch::Tensor pred_mask;         // [B, L] bool, positions the loss is computed on
   std::vector<int64_t> docs;       // corpus index of each row
   int64_t tokens = 0;              // real (non-pad) tokens in the batch
+  torch::Tensor masked_index;      // [masked] int64: flat indices (row * L + col) of the pred_mask positions, made on
+                                   // the host, so selecting them on a device needs no nonzero() (no synchronisation)
+  int64_t masked = 0;              // how many (known on the host)
 
   Batch to(const torch::Device& device) const;
   // Rows [start, start + n) as a batch of its own (host tensors), padded only to its own longest sequence: a

@@ -112,6 +112,38 @@ std::string Control::broadcast(const std::string& s, const char* what) {
   return out;
 }
 
+struct Control::PendingSum::State {
+  Control* control;
+  std::vector<int64_t> values;
+  MPI_Request req = MPI_REQUEST_NULL;
+  std::string what;
+  bool done = false;
+};
+
+Control::PendingSum::PendingSum(std::unique_ptr<State> s) : state_(std::move(s)) {}
+Control::PendingSum::PendingSum(PendingSum&&) noexcept = default;
+Control::PendingSum::~PendingSum() {
+  // Never leave MPI writing into freed memory: a sum that was started is always completed.
+  if (state_ && !state_->done && state_->req != MPI_REQUEST_NULL) wait();
+}
+
+std::vector<int64_t> Control::PendingSum::wait() {
+  if (!state_->done && state_->req != MPI_REQUEST_NULL) wait_request(*state_->control, state_->req, state_->what);
+  state_->done = true;
+  return state_->values;
+}
+
+Control::PendingSum Control::start_sum(std::vector<int64_t> values, const char* what) {
+  auto st = std::make_unique<PendingSum::State>();
+  st->control = this;
+  st->values = std::move(values);
+  st->what = what;
+  if (world_.mpi && !st->values.empty())
+    MPI_Iallreduce(MPI_IN_PLACE, st->values.data(), static_cast<int>(st->values.size()), MPI_INT64_T, MPI_SUM,
+                   MPI_COMM_WORLD, &st->req);
+  return PendingSum(std::move(st));
+}
+
 void Control::barrier(const char* what) {
   if (!world_.mpi) return;
   MPI_Request r;

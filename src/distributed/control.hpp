@@ -6,6 +6,7 @@
 // With world size 1 (no MPI) every operation is the identity.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,22 @@ class Control {
   std::vector<std::string> allgather_bytes(const std::string& mine, const char* what);
   std::string broadcast(const std::string& s, const char* what);  // root's string to everyone
   void barrier(const char* what);
+
+  // A sum over ranks started now and collected with wait() later (e.g. the loss counts, reduced while the forward
+  // is being queued). Every rank starts the same pending sums in the same order.
+  class PendingSum {
+   public:
+    PendingSum(PendingSum&&) noexcept;
+    ~PendingSum();
+    std::vector<int64_t> wait();
+
+   private:
+    friend class Control;
+    struct State;
+    explicit PendingSum(std::unique_ptr<State> s);
+    std::unique_ptr<State> state_;
+  };
+  PendingSum start_sum(std::vector<int64_t> values, const char* what);
 
   // Polls `done` (e.g. MPI_Test on a non-blocking request) until it returns true, aborting the job after
   // timeout_s (io_timeout_s inside an IoScope). Backends pass their own test, so MPI stays an implementation detail

@@ -6,14 +6,13 @@
 
 namespace jepa::objective {
 
-std::pair<torch::Tensor, int64_t> masked_distance_sum(const torch::Tensor& pred, const torch::Tensor& target,
-                                                      const torch::Tensor& mask, const std::string& loss) {
+torch::Tensor masked_distance_sum(const torch::Tensor& pred, const torch::Tensor& target, const torch::Tensor& index,
+                                  const std::string& loss) {
   if (pred.scalar_type() != torch::kFloat || target.scalar_type() != torch::kFloat)
-    return masked_distance_sum(pred.to(torch::kFloat), target.to(torch::kFloat), mask, loss);
+    return masked_distance_sum(pred.to(torch::kFloat), target.to(torch::kFloat), index, loss);
   const auto D = pred.size(-1);
-  auto idx = mask.reshape({-1}).nonzero().squeeze(1);
-  if (idx.numel() == 0) return {pred.sum() * 0.0, 0};
-  const auto p = pred.reshape({-1, D}).index_select(0, idx), t = target.reshape({-1, D}).index_select(0, idx);
+  if (index.numel() == 0) return pred.sum() * 0.0;
+  const auto p = pred.reshape({-1, D}).index_select(0, index), t = target.reshape({-1, D}).index_select(0, index);
   torch::Tensor dist;
   if (loss == "cosine") {
     namespace F = torch::nn::functional;
@@ -26,12 +25,13 @@ std::pair<torch::Tensor, int64_t> masked_distance_sum(const torch::Tensor& pred,
   } else {
     throw std::runtime_error("jepa.loss '" + loss + "' is not one of cosine, mse, smooth_l1");
   }
-  return {dist.sum(), idx.numel()};
+  return dist.sum();
 }
 
 std::pair<torch::Tensor, int64_t> masked_cosine_sum(const torch::Tensor& pred, const torch::Tensor& target,
                                                     const torch::Tensor& mask) {
-  return masked_distance_sum(pred, target, mask, "cosine");
+  const auto index = mask.reshape({-1}).nonzero().squeeze(1);
+  return {masked_distance_sum(pred, target, index, "cosine"), index.numel()};
 }
 
 torch::Tensor masked_cosine_loss(const torch::Tensor& pred, const torch::Tensor& target, const torch::Tensor& mask) {
@@ -46,7 +46,7 @@ JepaObjective::JepaObjective(const config::JepaConfig& cfg)
 }
 
 std::optional<std::vector<int64_t>> JepaObjective::term_counts(const data::Batch& b) const {
-  std::vector<int64_t> counts{b.pred_mask.sum().item<int64_t>()};
+  std::vector<int64_t> counts{b.masked};
   if (vc_weight_ > 0) counts.insert(counts.end(), 2, collectives().rank == 0 ? 1 : 0);  // once_term's counts
   return counts;
 }
@@ -58,13 +58,11 @@ Output JepaObjective::compute(model::JepaImpl& model, const data::Batch& b) {
     torch::NoGradGuard no_grad;
     target = targets_->build(*model.target_encoder, b.input_ids, b.attention_mask);
   }
-  auto [sum, count] = masked_distance_sum(pred, target, b.pred_mask, loss_);
   Output out;
-  out.terms.push_back({"jepa", sum, count});
+  out.terms.push_back({"jepa", masked_distance_sum(pred, target, b.masked_index, loss_), b.masked});
   if (vc_weight_ > 0) {  // VICReg on the predictions at the masked positions of the global batch
     const auto D = pred.size(-1);
-    const auto rows = pred.reshape({-1, D}).index_select(0, b.pred_mask.reshape({-1}).nonzero().squeeze(1));
-    const auto vc = variance_covariance(rows, collectives(), var_target_);
+    const auto vc = variance_covariance(pred.reshape({-1, D}).index_select(0, b.masked_index), collectives(), var_target_);
     out.terms.push_back(once_term(collectives(), "variance", vc.variance, vc_weight_));
     out.terms.push_back(once_term(collectives(), "covariance", vc.covariance, vc_weight_));
   }

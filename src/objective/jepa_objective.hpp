@@ -17,10 +17,12 @@
 
 namespace jepa::objective {
 
-// Σ over positions where mask is set of the `loss` distance between pred and target [.., D], and how many positions
-// that is. Nothing masked: sum = 0 with a graph (never NaN), count 0.
-std::pair<torch::Tensor, int64_t> masked_distance_sum(const torch::Tensor& pred, const torch::Tensor& target,
-                                                      const torch::Tensor& mask, const std::string& loss);
+// Σ over the positions `index` (flat indices into pred/target's leading dims, Batch::masked_index) of the `loss`
+// distance between pred and target [.., D]. The index is made on the host, so nothing waits for the device; an
+// empty index gives 0 with a graph (never NaN).
+torch::Tensor masked_distance_sum(const torch::Tensor& pred, const torch::Tensor& target, const torch::Tensor& index,
+                                  const std::string& loss);
+// The cosine form, with the number of masked positions (read from `mask`: for tests and tools, not the step).
 std::pair<torch::Tensor, int64_t> masked_cosine_sum(const torch::Tensor& pred, const torch::Tensor& target,
                                                     const torch::Tensor& mask);
 // The mean of the cosine distance (0 when nothing is masked): the reference's loss on one batch.

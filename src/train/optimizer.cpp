@@ -42,6 +42,19 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
   return loss;
 }
 
+torch::Tensor clip_gradients(const std::vector<torch::Tensor>& parameters, double max_norm) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : parameters)
+    if (p.grad().defined()) grads.push_back(p.grad());
+  if (grads.empty()) return {};
+  const auto norms = torch::_foreach_norm(grads, 2);
+  const auto total = norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);
+  const auto coef = torch::clamp(max_norm / (total + 1e-6), std::nullopt, 1.0);
+  torch::_foreach_mul_(grads, coef);
+  return total;
+}
+
 std::vector<std::string> keep_configured_hyperparameters(torch::optim::Optimizer& optimizer,
                                                          const std::vector<torch::optim::AdamWOptions>& configured) {
   std::vector<std::string> changed;

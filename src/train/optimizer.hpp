@@ -15,6 +15,12 @@ class FusedAdamW : public torch::optim::AdamW {
   torch::Tensor step(LossClosure closure = nullptr) override;
 };
 
+// clip_grad_norm_ without reading the norm back: per-tensor norms in one multi-tensor call (_foreach_norm), the
+// total as a device scalar, every gradient scaled by min(1, max_norm / (total + 1e-6)) (LibTorch's and PyTorch's
+// rule; a factor of exactly 1 leaves gradients bit for bit unchanged). Returns the total norm (a device scalar; an
+// undefined tensor when no parameter has a gradient).
+torch::Tensor clip_gradients(const std::vector<torch::Tensor>& parameters, double max_norm);
+
 // After loading optimizer.pt, whose param groups carry the hyper-parameters the checkpoint was written with: puts
 // back the configured betas, eps and weight decay of every group (`configured[g]`; lr is set every step anyway)
 // and returns one line per value that differed, for the log.

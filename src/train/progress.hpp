@@ -18,12 +18,16 @@
 namespace jepa::train {
 
 struct StepStats {
+  // Read back by Trainer::settle() (the step itself leaves them on the device, so it never waits for it):
   double loss = 0;       // global (all ranks) objective: Σ_terms weight · mean over the global batch
   double grad_norm = 0;  // before clipping
+  std::map<std::string, double> term_losses;  // global mean of each term, when the objective has several
+  int64_t tokens = 0;    // real tokens: this rank's until settled, then all ranks'
+  // On the device: this rank's share of the loss (double), the global gradient norm, each term's share.
+  torch::Tensor loss_t, grad_norm_t;
+  std::map<std::string, torch::Tensor> term_t;
   double lr = 0;
   double ema_m = 0;
-  int64_t tokens = 0;    // global real tokens
-  std::map<std::string, double> term_losses;  // global mean of each term, when the objective has several
   std::map<std::string, double> metrics;      // the objective's metrics on this rank (rank 0's reach metrics.jsonl)
 };
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <tuple>
 
 #include "data/rng.hpp"
 #include "distributed/gpu.hpp"
@@ -189,8 +190,17 @@ std::string Trainer::checkpoint_root() const { return (fs::path(cfg_.run.dir) / 
 
 data::Batch Trainer::batch(int64_t step) const { return loader_->batch(step); }
 
-// One optimizer step, top-down (design.md §1.5).
+// One optimizer step with its statistics read back from the device and summed over ranks (tests and tools call
+// this; fit() reads them only on log steps).
 StepStats Trainer::step(const data::Batch& host_batch) {
+  auto s = run_step(host_batch);
+  settle(s);
+  return s;
+}
+
+// One optimizer step, top-down (design.md §1.5). Nothing here waits for the device: counts come from the host
+// batch, the loss and gradient norm stay device tensors until settle().
+StepStats Trainer::run_step(const data::Batch& host_batch) {
   control_->set_step(state_.step);
   apply_fault();
   StepStats s;
@@ -200,64 +210,51 @@ StepStats Trainer::step(const data::Batch& host_batch) {
   std::optional<torch::autograd::DetectAnomalyGuard> anomaly;
   if (cfg_.train.detect_anomaly) anomaly.emplace();
   optimizer_->zero_grad();
-  if (cfg_.train.grad_accum == 1) {
-    const auto b = host_batch.to(device_);
-    objective::Output out;
-    {
-      Autocast autocast(cfg_.train.precision == "bf16");
-      out = objective_->compute(*model_, b);
-    }
-    const auto loss = total_loss(out, s);
-    if (reducer_) reducer_->prepare();
-    loss.backward();
-    s.loss = loss.item<double>();  // this rank's share; summed over ranks below
-    s.metrics = std::move(out.metrics);
-  } else {
-    accumulate(host_batch, s);
-  }
+  forward_backward(host_batch, s);
   if (reducer_) reducer_->finish();  // every .grad is now the sum over ranks
   else  // as with several ranks, where the reducer gives every parameter a gradient: unused ones get zeros, so
         // AdamW treats them alike (weight decay, moments) on 1 and N ranks
     for (auto& p : model_->trainable_parameters())
       if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
-  s.grad_norm = torch::nn::utils::clip_grad_norm_(model_->trainable_parameters(),
-                                                  cfg_.optim.grad_clip > 0 ? cfg_.optim.grad_clip : INFINITY);
+  s.grad_norm_t = clip_gradients(model_->trainable_parameters(), cfg_.optim.grad_clip > 0 ? cfg_.optim.grad_clip : INFINITY);
   optimizer_->step();
   s.ema_m = ema_momentum(state_.step, cfg_.train.steps, cfg_.jepa);
   model_->ema_update(s.ema_m);  // local on every rank: targets stay identical without communication
-
-  const bool multi = control_->world().size > 1;
-  if (multi) s.loss = control_->sum(s.loss, "loss");
-  s.tokens = multi ? control_->sum(host_batch.tokens, "token count") : host_batch.tokens;
+  s.tokens = host_batch.tokens;  // this rank's; settle() sums over ranks
   state_.step += 1;
   state_.consumed_samples += state_.global_batch;
   return s;
 }
 
-// train.grad_accum = K: this rank's batch of K·B rows as K micro-batches of B, one forward + backward each, the
-// gradients all-reduced once (the reducer sits out the first K-1 backwards, as DDP's no_sync). Each micro-batch's
-// terms are divided by the counts of the whole global batch — known before any forward (Objective::term_counts) —
-// so the accumulated gradient is exactly that of one batch of K·B rows per rank (design.md §1.5).
-void Trainer::accumulate(const data::Batch& host_batch, StepStats& s) {
+// The batch's forward and backward passes. With train.grad_accum = K the rank's K·B rows run as K micro-batches of
+// B, the gradients all-reduced once (the reducer sits out the first K-1 backwards, as DDP's no_sync). Every term
+// is divided by its count over the whole global batch (all micro-batches, all ranks), known before any forward from
+// the host batch (Objective::term_counts) and summed over ranks while the first forward is queued; so N ranks x K x
+// B equal 1 rank x N·K·B (design.md §1.5). An objective that cannot tell its counts up front is normalised after
+// its forward (K = 1 only).
+void Trainer::forward_backward(const data::Batch& host_batch, StepStats& s) {
   const int64_t K = cfg_.train.grad_accum, B = cfg_.train.batch_size;
   std::vector<data::Batch> micro;
+  if (K == 1) micro.push_back(host_batch);
+  else
+    for (int64_t k = 0; k < K; ++k) micro.push_back(host_batch.rows(k * B, B));
   std::vector<std::vector<int64_t>> predicted;
-  std::vector<int64_t> counts;
-  for (int64_t k = 0; k < K; ++k) {
-    micro.push_back(host_batch.rows(k * B, B));
-    auto c = objective_->term_counts(micro.back());
-    if (!c)
-      throw std::runtime_error("train.grad_accum > 1: objective '" + cfg_.train.objective +
-                               "' does not report its term counts before the forward (Objective::term_counts)");
-    if (counts.empty()) counts.assign(c->size(), 0);
-    for (size_t t = 0; t < c->size(); ++t) counts[t] += (*c)[t];
+  std::vector<int64_t> totals;
+  for (const auto& m : micro) {
+    auto c = objective_->term_counts(m);
+    if (!c) break;
+    if (totals.empty()) totals.assign(c->size(), 0);
+    for (size_t t = 0; t < c->size(); ++t) totals[t] += (*c)[t];
     predicted.push_back(std::move(*c));
   }
-  const bool multi = control_->world().size > 1;
-  if (multi)
-    for (auto& c : counts) c = control_->sum(c, "masked count");
-  double loss = 0;
-  std::vector<double> term_sums(counts.size(), 0.0);
+  const bool known = predicted.size() == micro.size();
+  if (!known && K > 1)
+    throw std::runtime_error("train.grad_accum > 1: objective '" + cfg_.train.objective +
+                             "' does not report its term counts before the forward (Objective::term_counts)");
+  std::optional<distributed::Control::PendingSum> pending;
+  if (known) pending.emplace(control_->start_sum(totals, "masked count"));
+
+  std::vector<int64_t> counts;
   objective::Output out;
   for (int64_t k = 0; k < K; ++k) {
     const auto b = micro[k].to(device_);
@@ -265,23 +262,44 @@ void Trainer::accumulate(const data::Batch& host_batch, StepStats& s) {
       Autocast autocast(cfg_.train.precision == "bf16");
       out = objective_->compute(*model_, b);
     }
-    if (objective::local_counts(out) != predicted[k])
-      throw std::runtime_error("objective '" + cfg_.train.objective + "': term counts differ from term_counts()");
+    if (known) {
+      if (k == 0) counts = pending->wait();
+      if (objective::local_counts(out) != predicted[k])
+        throw std::runtime_error("objective '" + cfg_.train.objective + "': term counts differ from term_counts()");
+    } else {
+      counts = objective::local_counts(out);
+      if (control_->world().size > 1)
+        for (auto& c : counts) c = control_->sum(c, "masked count");
+    }
     std::vector<torch::Tensor> means;
-    const auto micro_loss = objective::combine(out, counts, &means);
+    const auto loss = objective::combine(out, counts, &means);
     if (reducer_) {
       if (k + 1 < K) reducer_->pause();  // gradients accumulate locally in .grad
-      else reducer_->prepare();          // the last backward reduces the accumulated gradients
+      else reducer_->prepare();          // the last backward reduces the (accumulated) gradients
     }
-    micro_loss.backward();
-    loss += micro_loss.item<double>();
-    for (size_t t = 0; t < means.size(); ++t) term_sums[t] += means[t].item<double>();
+    loss.backward();
+    // This rank's share of the global loss (double on the device: no synchronisation); settle() reads it.
+    const auto share = loss.detach().to(torch::kDouble);
+    s.loss_t = s.loss_t.defined() ? s.loss_t + share : share;
+    if (out.terms.size() > 1)
+      for (size_t t = 0; t < means.size(); ++t) {
+        auto& acc = s.term_t[out.terms[t].name];
+        const auto m = means[t].detach().to(torch::kDouble);
+        acc = acc.defined() ? acc + m : m;
+      }
   }
-  s.loss = loss;  // this rank's share; step() sums it over ranks
-  if (out.terms.size() > 1)
-    for (size_t t = 0; t < term_sums.size(); ++t)
-      s.term_losses[out.terms[t].name] = multi ? control_->sum(term_sums[t], "term loss") : term_sums[t];
   s.metrics = std::move(out.metrics);  // the last micro-batch's
+}
+
+// Reads a step's device statistics back and sums them over ranks (a device synchronisation + collectives that
+// every rank runs at the same steps).
+void Trainer::settle(StepStats& s) {
+  const bool multi = control_->world().size > 1;
+  s.loss = s.loss_t.defined() ? s.loss_t.item<double>() : 0.0;
+  if (multi) s.loss = control_->sum(s.loss, "loss");
+  s.grad_norm = s.grad_norm_t.defined() ? s.grad_norm_t.item<double>() : 0.0;
+  for (const auto& [name, t] : s.term_t) s.term_losses[name] = multi ? control_->sum(t.item<double>(), "term loss") : t.item<double>();
+  if (multi) s.tokens = control_->sum(s.tokens, "token count");
 }
 
 double Trainer::set_learning_rate() {
@@ -290,23 +308,6 @@ double Trainer::set_learning_rate() {
   for (size_t g = 0; g < groups.size(); ++g)  // group 1, when present, is the predictor's (build_optimizer)
     static_cast<torch::optim::AdamWOptions&>(groups[g].options()).lr(g == 1 ? lr * cfg_.optim.predictor_lr_mult : lr);
   return lr;
-}
-
-// Σ_terms weight · sum / (count over all ranks). Each rank divides its own sum by the *global* count, so the
-// summed gradients equal those of one process on the whole global batch (design.md §1.5, §7).
-torch::Tensor Trainer::total_loss(const objective::Output& out, StepStats& s) {
-  const bool multi = control_->world().size > 1;
-  auto counts = objective::local_counts(out);
-  if (multi)
-    for (auto& c : counts) c = control_->sum(c, "masked count");
-  std::vector<torch::Tensor> means;
-  const auto total = objective::combine(out, counts, &means);
-  if (out.terms.size() > 1)  // each term's own global mean, unweighted
-    for (size_t k = 0; k < means.size(); ++k) {
-      const double local = means[k].item<double>();
-      s.term_losses[out.terms[k].name] = multi ? control_->sum(local, "term loss") : local;
-    }
-  return total;
 }
 
 void Trainer::apply_fault() {
@@ -337,10 +338,22 @@ void Trainer::check_sync() {
                        "' differs between rank 0 and rank " + std::to_string(r));
 }
 
+// The open logging window's loss sum and tokens over all ranks: what a resumed run carried over (state_, the same
+// on every rank) plus what each rank accumulated since (on its device / host).
+std::pair<double, int64_t> Trainer::window_totals() {
+  const bool multi = control_->world().size > 1;
+  const double local = window_loss_.defined() ? window_loss_.item<double>() : 0.0;
+  const double loss = multi ? control_->sum(local, "window loss") : local;
+  const int64_t tokens = multi ? control_->sum(window_tokens_, "window tokens") : window_tokens_;
+  return {state_.window_loss_sum + loss, state_.window_tokens + tokens};
+}
+
 std::string Trainer::save() {
   distributed::IoScope io(*control_);  // the other ranks wait for rank 0's write: the I/O deadline
   const auto start = std::chrono::steady_clock::now();
   check_sync();
+  TrainerState saved = state_;  // with the open logging window's totals, so a resumed run logs the same means
+  std::tie(saved.window_loss_sum, saved.window_tokens) = window_totals();
   // Every rank's generators: the CPU one, and its GPU's (all ranks share the device type).
   std::map<std::string, std::vector<std::string>> states;
   states["cpu"] = control_->allgather_bytes(cpu_generator_state(), "rng state gather");
@@ -353,7 +366,7 @@ std::string Trainer::save() {
         rng[rng_key(static_cast<int>(r), kind)] = torch::from_blob(const_cast<char*>(per_rank[r].data()),
                                                                    {static_cast<int64_t>(per_rank[r].size())}, torch::kUInt8)
                                                       .clone();
-    path = save_checkpoint(checkpoint_root(), *model_, *optimizer_, state_, config_yaml_, cfg_.train.keep_checkpoints, rng);
+    path = save_checkpoint(checkpoint_root(), *model_, *optimizer_, saved, config_yaml_, cfg_.train.keep_checkpoints, rng);
   }
   control_->barrier("checkpoint write");
   log::info(log::strf("checkpoint step %lld written in %.2f s", static_cast<long long>(state_.step),
@@ -406,19 +419,21 @@ int64_t Trainer::fit() {
     std::string collapse;  // the collapse monitor's first warning of this step, if any
     std::optional<distributed::IoScope> rank0_busy;
     const data::Batch current = batch(state_.step);
-    const StepStats last = step(current);
-    state_.window_loss_sum += last.loss;
+    StepStats last = run_step(current);  // no device synchronisation until the log step
+    window_loss_ = window_loss_.defined() ? window_loss_ + last.loss_t : last.loss_t;
+    window_tokens_ += last.tokens;
     state_.window_steps += 1;
-    state_.window_tokens += last.tokens;
     if (state_.step % cfg_.train.log_every == 0) {
+      settle(last);
+      const auto [window_loss, window_tokens] = window_totals();
       const auto now = std::chrono::steady_clock::now();
       Window w;
       w.step = state_.step;
       w.steps = cfg_.train.steps;
       w.epoch = loader_->sampler().epoch_of(state_.step - 1);
-      w.mean_loss = state_.window_loss_sum / static_cast<double>(state_.window_steps);
+      w.mean_loss = window_loss / static_cast<double>(state_.window_steps);
       w.window_steps = state_.window_steps;
-      w.tokens = state_.window_tokens;
+      w.tokens = window_tokens;
       w.seconds = std::chrono::duration<double>(now - window_start).count();
       w.elapsed = std::chrono::duration<double>(now - start).count();
       w.eta = w.elapsed / static_cast<double>(state_.step - first_step) * static_cast<double>(cfg_.train.steps - state_.step);
@@ -434,6 +449,8 @@ int64_t Trainer::fit() {
       state_.window_loss_sum = 0;
       state_.window_steps = 0;
       state_.window_tokens = 0;
+      window_loss_ = torch::Tensor();
+      window_tokens_ = 0;
       window_start = std::chrono::steady_clock::now();  // tokens/s measures training, not this logging work
     }
     if (cfg_.dist.check_sync_every > 0 && state_.step % cfg_.dist.check_sync_every == 0) check_sync();

@@ -61,8 +61,10 @@ class Trainer {
   void restore();
   // Step pieces.
   double set_learning_rate();
-  void accumulate(const data::Batch& host_batch, StepStats& s);
-  torch::Tensor total_loss(const objective::Output& out, StepStats& stats);
+  StepStats run_step(const data::Batch& host_batch);
+  void forward_backward(const data::Batch& host_batch, StepStats& s);
+  void settle(StepStats& s);
+  std::pair<double, int64_t> window_totals();
   void apply_fault();
   // Run-directory and start-up log lines of fit().
   std::optional<MetricsLog> open_run_dir();
@@ -84,6 +86,8 @@ class Trainer {
   TrainerState state_;
   std::optional<std::string> resumed_from_;
   std::vector<std::string> resume_notes_;  // warnings from restore(), logged once the log is open
+  torch::Tensor window_loss_;  // this rank's loss shares since the last log line (double, on the device)
+  int64_t window_tokens_ = 0;  // this rank's real tokens since the last log line
 };
 
 }  // namespace jepa::train

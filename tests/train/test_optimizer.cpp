@@ -44,3 +44,27 @@ TEST(FusedAdamW, MatchesLibTorchAdamWAndSharesItsState) {
   EXPECT_EQ(s2.step(), 25);
   EXPECT_TRUE(torch::equal(s1.exp_avg_sq(), s2.exp_avg_sq()));
 }
+
+// The step's clipping (no read-back of the norm) against LibTorch's clip_grad_norm_: the same total norm and the
+// same clipped gradients, bit for bit on CPU, with and without clipping taking effect.
+TEST(ClipGradients, EqualsLibTorchClipGradNormWithoutReadingTheNormBack) {
+  for (const double max_norm : {0.5, 1e9}) {
+    torch::manual_seed(11);
+    std::vector<torch::Tensor> a, b;
+    for (const auto& shape : std::vector<std::vector<int64_t>>{{7, 5}, {5}, {3, 4, 2}, {1}}) {
+      auto p = torch::randn(shape, torch::requires_grad());
+      p.mutable_grad() = torch::randn(shape);
+      auto q = p.detach().clone().requires_grad_(true);
+      q.mutable_grad() = p.grad().clone();
+      a.push_back(p);
+      b.push_back(q);
+    }
+    auto no_grad = torch::zeros({2}, torch::requires_grad());  // skipped by both
+    a.push_back(no_grad);
+    const auto total = jepa::train::clip_gradients(a, max_norm);
+    const double expected = torch::nn::utils::clip_grad_norm_(b, max_norm);
+    EXPECT_EQ(total.item<double>(), expected) << max_norm;
+    for (size_t i = 0; i < b.size(); ++i) EXPECT_TRUE(torch::equal(a[i].grad(), b[i].grad())) << i << " " << max_norm;
+  }
+  EXPECT_FALSE(jepa::train::clip_gradients({torch::zeros({2}, torch::requires_grad())}, 1.0).defined());
+}
