@@ -65,7 +65,10 @@ if [ -n "$BUNDLE" ]; then
   elif [ -f "$BUNDLE" ]; then
     UNPACK=${WORK:-$ROOT/build-gpu-check}/bundle
     rm -rf "$UNPACK" && mkdir -p "$UNPACK" || die "cannot create $UNPACK"
-    tar -C "$UNPACK" -xf "$BUNDLE" || die "cannot unpack $BUNDLE"
+    # tar needs the xz program for .tar.xz; Python's tarfile (lzma module) is the fallback.
+    tar -C "$UNPACK" -xf "$BUNDLE" 2>/dev/null ||
+      "$PY" -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$BUNDLE" "$UNPACK" ||
+      die "cannot unpack $BUNDLE (neither tar with xz nor $PY's tarfile could)"
     BDIR=$UNPACK/jepa_gpu_bundle
   else
     die "bundle $BUNDLE does not exist (make it with bench/gpu_bundle.sh)"
@@ -571,6 +574,9 @@ def check_throughput():
         brows = metrics(C["tp_bert"])[TP["warmup"]:]
         b_tps = sum(r["tokens"] for r in brows) / sum(r["step_time_s"] for r in brows)
         bert = f"; model=bert_base (BERT layers, GELU) {b_tps:,.0f} tok/s, MFU {100 * b_tps * fpt / PEAK_FLOPS:.1f}%"
+    for c in (C["tp_ours"], C["tp_bert"]):  # their final checkpoints are ~2 GB each
+        if c:
+            subprocess.run(["rm", "-rf", run_dir(c)])
     ok = math.isfinite(ours) and ref["finite"] and full and ours > 0
     size = f"{TP['dim']}/{TP['layers']}L/{TP['heads']}H/ff {TP['ff']}"
     return ok, (f"{size}, batch {TP['batch']} x seq {TP_LEN}, {BF16}, {TP['steps']} timed steps: jepa_dist "

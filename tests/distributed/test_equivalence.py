@@ -2,7 +2,8 @@
 
 Same loss at every step (within 1e-5) and the same context/target/predictor parameters after 20 steps (within 1e-5),
 for dist.overlap=true and false, with buckets small enough (0.05 MB) to give several; and again with the
-anti-collapse options on (top-2 instance-normalised targets, MSE, smooth-L1 with layer norm, cosine EMA, VICReg), whose
+anti-collapse options on (top-2 instance-normalised targets, MSE, smooth-L1 with layer norm, cosine and linear EMA,
+VICReg, shared init, a 10x predictor lr), whose
 instance norm must ignore padding (each rank pads its own batch) for the equivalence to hold, and VICReg's
 variance/covariance terms, which must be computed over the global batch. Gradient accumulation (train.grad_accum=2)
 on 1 and 2 ranks equals the same global batch in one piece (within 1e-5); bf16 gradient communication
@@ -36,6 +37,8 @@ def main():
         "layernorm": ["jepa.target_layers=2", "jepa.target_norm=layer", "jepa.loss=smooth_l1"],
         # global-batch statistics: the covariance over both ranks' predictions (one all-reduce in the forward)
         "vicreg": ["jepa.vc_weight=0.5", "jepa.loss=mse"],
+        # identical-layer start (rank 0's broadcast) and the predictor's own AdamW group
+        "shared_init_predictor_lr": ["model.init=shared", "optim.predictor_lr_mult=10", "jepa.ema_schedule=linear"],
     }
     for opt, keys in options.items():
         runs[f"1x2B {opt}"] = (1, [f"train.batch_size={2 * B}", *keys], None, None)

@@ -127,3 +127,21 @@ TEST(Encoders, LayerOutputsEndWithTheLastHiddenStateForEveryBackbone) {
   EXPECT_TRUE(model::is_hf_backbone("bert") && model::is_hf_backbone("distilbert"));
   EXPECT_FALSE(model::is_hf_backbone("tiny"));
 }
+
+// sync_target copies buffers too (BERT's frozen pooler): the target starts as an exact copy of the context
+// encoder's whole state, as after the initial broadcast on N ranks.
+TEST(Jepa, SyncTargetCopiesBuffersToo) {
+  auto cfg = small_model();
+  cfg.name = "bert";
+  torch::manual_seed(4);
+  model::Jepa m(cfg, config::JepaConfig{}, 120);
+  const auto ctx = m->context_encoder->named_buffers(), tgt = m->target_encoder->named_buffers();
+  ASSERT_GT(ctx.size(), 0u);
+  for (const auto& b : ctx) EXPECT_TRUE(torch::equal(b.value(), tgt[b.key()])) << b.key();
+  {
+    torch::NoGradGuard g;
+    for (auto& b : m->context_encoder->buffers()) b.add_(1.0);
+  }
+  m->sync_target();
+  for (const auto& b : m->context_encoder->named_buffers()) EXPECT_TRUE(torch::equal(b.value(), m->target_encoder->named_buffers()[b.key()])) << b.key();
+}
