@@ -124,11 +124,35 @@ std::string save_checkpoint(const std::string& root, const model::JepaImpl& mode
   return saved.string();
 }
 
+std::vector<std::string> remove_stale_temporaries(const std::string& root) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return removed;
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    const auto name = e.path().filename().string();
+    if (e.is_directory(ec) && name.rfind("step_", 0) == 0 && name.find(".tmp.") != std::string::npos) {
+      fs::remove_all(e.path(), ec);
+      removed.push_back(e.path().string() + (ec ? " (could not remove: " + ec.message() + ")" : ""));
+    }
+  }
+  return removed;
+}
+
 std::optional<std::string> latest_checkpoint(const std::string& root) {
   const fs::path pointer = fs::path(root) / "latest";
   if (!fs::exists(pointer)) return std::nullopt;
-  std::string name = read_text(pointer);
+  const std::string text = read_text(pointer);
+  std::string name = text;
   name.erase(name.find_last_not_of(" \n\r\t") + 1);
+  // One directory name of this root: whitespace, a path or "." / ".." would resolve to somewhere else (an empty
+  // name to the root itself).
+  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == ".." ||
+      name.find_first_of(" \t\r\n") != std::string::npos) {
+    std::string shown;
+    for (const char c : text.substr(0, 60)) shown += (c == '\n' ? std::string("\\n") : std::string(1, c));
+    throw std::runtime_error("checkpoint pointer '" + pointer.string() + "' does not name a checkpoint directory ('" +
+                             shown + "'); fix or delete it");
+  }
   const fs::path dir = fs::path(root) / name;
   if (!fs::is_directory(dir))
     throw std::runtime_error("checkpoint pointer '" + pointer.string() + "' names missing directory '" + name + "'");

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <torch/optim/optimizer.h>
 
@@ -31,7 +32,12 @@ std::string save_checkpoint(const std::string& root, const model::JepaImpl& mode
                             const TrainerState& state, const std::string& config_yaml, int64_t keep,
                             const std::map<std::string, torch::Tensor>& rng);
 
-// The directory `latest` points to under `root`, if any.
+// Removes the temporary directories (step_*.tmp.<pid>) a writer that crashed mid-checkpoint left under `root`; returns
+// what it removed (rank 0 calls it at start-up, before deciding what to resume from).
+std::vector<std::string> remove_stale_temporaries(const std::string& root);
+
+// The directory `latest` points to under `root`, if any. A `latest` that does not hold one directory name (empty,
+// whitespace, a path) is an error naming the file.
 std::optional<std::string> latest_checkpoint(const std::string& root);
 
 // A checkpoint named the ways users name one: a checkpoint dir (holding model.safetensors), a checkpoints/ root

@@ -147,6 +147,8 @@ void Trainer::restore() {
   std::string decision;  // "R<dir>" resume, "F" fresh, "E<message>" error
   if (control_->is_root()) {
     try {
+      for (const auto& stale : remove_stale_temporaries(checkpoint_root()))
+        resume_notes_.push_back("removed the temporary directory of an interrupted checkpoint write: " + stale);
       const auto dir = resolve_resume(cfg_.train.resume, checkpoint_root());
       const auto existing = dir ? std::nullopt : latest_checkpoint(checkpoint_root());
       decision = dir ? "R" + *dir

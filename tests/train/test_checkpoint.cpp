@@ -223,3 +223,42 @@ TEST(Optimizer, KeepConfiguredHyperparametersNamesEachDifference) {
   EXPECT_NE(lines[0].find("optim.weight_decay: checkpoint 0.010000, config 0.100000"), std::string::npos) << lines[0];
   EXPECT_EQ(static_cast<torch::optim::AdamWOptions&>(opt.param_groups()[0].options()).weight_decay(), 0.1);
 }
+
+// A `latest` that does not hold a directory name is an error naming the file (whitespace used to resolve to the
+// checkpoints root itself).
+TEST(Checkpoint, GarbageInLatestIsAnErrorNamingTheFile) {
+  const auto dir = fixtures::scratch("ckpt_latest_garbage");
+  const auto root = dir / "checkpoints";
+  std::filesystem::create_directories(root / "step_0000002");
+  for (const std::string content : {std::string("  \n"), std::string(""), std::string("../elsewhere\n"),
+                                    std::string(".."), std::string("step_0000002 step_0000003\n")}) {
+    std::ofstream(root / "latest", std::ios::trunc) << content;
+    try {
+      train::latest_checkpoint(root.string());
+      ADD_FAILURE() << "accepted latest = '" << content << "'";
+    } catch (const std::runtime_error& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find((root / "latest").string()), std::string::npos) << msg;
+      EXPECT_NE(msg.find("does not name a checkpoint directory"), std::string::npos) << msg;
+      EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line: " << msg;
+    }
+  }
+  std::ofstream(root / "latest", std::ios::trunc) << "step_0000002\n";
+  EXPECT_EQ(train::latest_checkpoint(root.string()), (root / "step_0000002").string());
+}
+
+// The temporary directory a crashed writer left behind is removed at the next start (and the run starts fresh:
+// `latest` never pointed at it).
+TEST(Checkpoint, StaleTemporaryDirectoriesAreRemovedAtStart) {
+  const auto dir = fixtures::scratch("ckpt_stale_tmp");
+  auto cfg = fixtures::small_config(dir, fixtures::synthetic_corpus(dir, 40));
+  const auto stale = std::filesystem::path(cfg.run.dir) / "checkpoints" / "step_0000004.tmp.424242";
+  std::filesystem::create_directories(stale);
+  std::ofstream(stale / "optimizer.pt") << std::string(1000, 'x');
+  const auto keep = std::filesystem::path(cfg.run.dir) / "checkpoints" / "notes.txt";  // not ours: left alone
+  std::ofstream(keep) << "x";
+  train::Trainer t(cfg);
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_TRUE(std::filesystem::exists(keep));
+  EXPECT_EQ(t.state().step, 0);
+}
