@@ -2,7 +2,8 @@
 
 - EMA sync: a clean run passes every cross-rank checksum; a run where rank 1's target is perturbed fails loudly,
   naming the tensor and the ranks.
-- A rank that aborts ends the whole job with a non-zero exit, well within the timeout.
+- A rank that aborts ends the whole job with a non-zero exit, well within the timeout: the injected fault fired
+  (rank 1's log says so), the launcher names the dead rank, and training did not run to the end.
 - A rank that hangs makes the others' collective time out (dist.timeout_s) and end the job, naming the collective.
 """
 import os
@@ -35,9 +36,18 @@ def main():
     r = gu.run_dist(2, [*common, "train.steps=50", "dist.fault=abort@1:3", "dist.timeout_s=60",
                         f"run.dir={work / 'abort'}"], check=False, timeout=120)
     dt = time.monotonic() - t0
-    print(f"rank 1 aborts at step 3: exit {r.returncode} after {dt:.1f} s")
-    if r.returncode == 0 or dt > 60:
-        failures.append(f"abort did not end the job promptly (exit {r.returncode}, {dt:.1f} s)")
+    msg = r.stdout + r.stderr
+    rank1_log = (work / "abort/train.rank1.log")
+    fired = rank1_log.exists() and "fault injection: abort on rank 1 at step 3" in rank1_log.read_text()
+    # The launcher reports the dead rank (OpenMPI: "... process rank 1 ... exited on signal 6 (Aborted)").
+    reported = "rank 1" in msg and ("signal 6" in msg or "Aborted" in msg)
+    metrics = (work / "abort/metrics.jsonl")
+    last = gu.metrics(work / "abort")[-1]["step"] if metrics.exists() and metrics.read_text().strip() else 0
+    print(f"rank 1 aborts at step 3: exit {r.returncode} after {dt:.1f} s; fault fired: {fired}; reported: {reported}; "
+          f"rank 0's last logged step {last}")
+    if r.returncode == 0 or dt > 60 or not fired or not reported or last >= 50:
+        failures.append(f"abort did not end the job promptly and visibly (exit {r.returncode}, {dt:.1f} s, fired "
+                        f"{fired}, reported {reported}, last step {last}):\n{msg[-1500:]}")
 
     t0 = time.monotonic()
     r = gu.run_dist(2, [*common, "train.steps=50", "dist.fault=hang@1:3", "dist.timeout_s=5",

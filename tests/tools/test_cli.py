@@ -111,8 +111,13 @@ def main():
     while not (crashed / "checkpoints" / "step_0000010").exists() and time.monotonic() - t0 < 300:
         time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    rc = proc.wait()
     done = len(gu.metrics(crashed))
+    # The kill must land mid-run, or the resume below would prove nothing: killed by the signal (not a normal exit),
+    # with a checkpoint and fewer steps logged than the run has.
+    total = len(gu.metrics(full))
+    check(rc == -signal.SIGKILL and 0 < done < total and (crashed / "checkpoints/latest").exists(),
+          f"SIGKILL landed mid-run (exit {rc}, {done} of {total} steps logged)")
     r = jd(*common, "train.resume=auto", f"run.dir={crashed}")
     check(r.returncode == 0 and "resumed from" in r.stdout, f"resume after SIGKILL at step ~{done}")
     a = [m["loss"] for m in gu.metrics(full)]

@@ -50,6 +50,63 @@ def one_line_error(r, code, needle):
     return r.returncode == code and len(err) >= 1 and needle in err[0] and (code == 2 or len(err) == 1)
 
 
+def reference_stats(x):
+    """Collapse statistics of embeddings x [N, D] (float64), from their definitions (docs/evaluation.md)."""
+    import torch
+    sd = x.std(0, unbiased=False)
+    sv = torch.linalg.svdvals(x)
+    p = sv / sv.sum() + 1e-7
+    u = torch.nn.functional.normalize(x, dim=1)
+    cos = u @ u.T
+    n = x.shape[0]
+    return {"emb_std_mean": sd.mean().item(), "emb_std_min": sd.min().item(),
+            "effective_rank": torch.exp(-(p * p.log()).sum()).item(),
+            "mean_cosine": ((cos.sum() - cos.diagonal().sum()) / (n * (n - 1))).item()}
+
+
+def independent_check(ckpt, heldout, vocab, res):
+    """jepa_eval's numbers recomputed outside jepa_dist: the checkpoint's target encoder loaded into the independent
+    PyTorch encoder of the parity tests (tests/golden/reference_jepa.py), each held-out document embedded on its own
+    (read from the HDF5 file with h5py, [CLS] body [SEP] cut to max_length 48), the labelled texts tokenized by HF
+    tokenizers, and the statistics and leave-one-out 1-NN accuracy computed from their definitions."""
+    import h5py
+    import torch
+    from safetensors.torch import load_file
+    from transformers import BertTokenizerFast
+    import reference_jepa as ref
+    state = load_file(str(ckpt / "model.safetensors"))
+    target = {k[len("target_encoder."):]: v for k, v in state.items() if k.startswith("target_encoder.")}
+    enc = ref.TinyEncoder(target["emb.weight"].shape[0], 64, 2, 4, 128, dropout=0.0)
+    enc.load_state_dict(target)
+    enc.eval()
+
+    def embed(ids):
+        with torch.no_grad():
+            h = enc(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long))
+        return h[0].double().mean(0)
+
+    with h5py.File(heldout, "r") as f:
+        t, o = f["tokens"][...].astype("int64"), f["offsets"][...].astype("int64")
+    docs = [[101] + list(t[o[i]:o[i + 1]])[:46] + [102] for i in range(len(o) - 1)]
+    x = torch.stack([embed(d) for d in docs])
+    ours, want = res["collapse"], reference_stats(x)
+    worst = max(abs(ours[k] - want[k]) / max(1e-3, abs(want[k])) for k in want)
+    check(len(docs) == ours["n"] and worst < 1e-4,
+          f"held-out collapse stats equal an independent recomputation (worst relative diff {worst:.1e}): {want}")
+
+    tok = BertTokenizerFast.from_pretrained(str(vocab.parent))
+    rows = [l.split("\t", 1) for l in LABELLED.read_text(encoding="utf-8").splitlines() if l and not l.startswith("#")]
+    y = [label for label, _ in rows]
+    z = torch.stack([embed(tok(text, truncation=True, max_length=48)["input_ids"]) for _, text in rows])
+    u = torch.nn.functional.normalize(z, dim=1)
+    sim = u @ u.T
+    sim.fill_diagonal_(-float("inf"))
+    nn = sim.argmax(1).tolist()
+    acc = sum(y[j] == y[i] for i, j in enumerate(nn)) / len(y)
+    check(abs(acc - res["retrieval"]["knn1_accuracy"]) < 1e-12,
+          f"1-NN accuracy equals an independent recomputation ({acc:.4f} vs {res['retrieval']['knn1_accuracy']:.4f})")
+
+
 def main():
     work = gu.scratch("eval")
     lines = [l for l in (gu.SOURCE / "datasets/shipped.txt").read_text(encoding="utf-8").splitlines() if l.strip()]
@@ -98,6 +155,7 @@ def main():
     check(abs(rt["random_neighbour_baseline"] - 11 / 119) < 1e-12 and abs(rt["majority_baseline"] - 0.1) < 1e-12,
           "retrieval baselines")
     check(rt["collapse"]["n"] == 120, "collapse stats of the labelled set")
+    independent_check(ckpt, heldout, vocab, res)
 
     r2 = je("--checkpoint", run, "--data", heldout, "--batch-size", 8, "--threads", 1)
     res2 = json.loads(r2.stdout) if r2.returncode == 0 else {}
