@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include <spdlog/sinks/basic_file_sink.h>
@@ -55,6 +56,11 @@ void init(const std::string& file_path, int rank, int world, bool all_ranks_to_c
   lg->set_pattern(world > 1 ? "[%Y-%m-%d %H:%M:%S] [r" + std::to_string(rank) + "] [%^%l%$] %v"
                             : "[%Y-%m-%d %H:%M:%S] [%^%l%$] %v");
   lg->flush_on(spdlog::level::info);
+  // A log that cannot be written (disk full) ends the run with that reason instead of spdlog's "LOG ERROR" and
+  // training on silently; the exception reaches the caller of info()/warn().
+  lg->set_error_handler([file_path](const std::string& msg) {
+    throw std::runtime_error("cannot write the log " + file_path + " (" + msg + ")");
+  });
   logger() = lg;
 }
 

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -33,10 +34,12 @@ void fsync_path(const fs::path& p) {
 }
 
 void write_text(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::trunc);
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error("cannot open '" + p.string() + "' for writing: " + std::strerror(errno));
   out << text;
   out.flush();
-  if (!out) throw std::runtime_error("checkpoint: cannot write " + p.string());
+  out.close();
+  if (out.fail()) throw std::runtime_error("write failed for '" + p.string() + "' (" + std::strerror(errno) + ")");
 }
 
 std::string read_text(const fs::path& p) {
@@ -62,6 +65,16 @@ std::string checkpoint_name(int64_t step) {
   return buf;
 }
 
+namespace {
+// Every file of a checkpoint into `tmp`, fsynced.
+void write_checkpoint_files(const fs::path& tmp, const model::JepaImpl& model, torch::optim::Optimizer& optimizer,
+                            const TrainerState& state, const std::string& config_yaml,
+                            const std::map<std::string, torch::Tensor>& rng);
+// Renames `tmp` into place, points `latest` at it and prunes to `keep`; returns the checkpoint's directory.
+std::string publish_checkpoint(const std::string& root, const fs::path& tmp, const fs::path& final_dir, int64_t keep,
+                               int64_t step);
+}  // namespace
+
 std::string save_checkpoint(const std::string& root, const model::JepaImpl& model, torch::optim::Optimizer& optimizer,
                             const TrainerState& state, const std::string& config_yaml, int64_t keep,
                             const std::map<std::string, torch::Tensor>& rng) {
@@ -70,12 +83,36 @@ std::string save_checkpoint(const std::string& root, const model::JepaImpl& mode
   const fs::path tmp = fs::path(root) / (checkpoint_name(state.step) + ".tmp." + std::to_string(::getpid()));
   fs::remove_all(tmp);
   fs::create_directories(tmp);
+  // A failed write (disk full, quota, I/O error) removes the temporary directory and reports the file and the cause
+  // in one line; the previous checkpoints and `latest` are untouched because nothing below has renamed anything yet.
+  try {
+    write_checkpoint_files(tmp, model, optimizer, state, config_yaml, rng);
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    const auto* c10e = dynamic_cast<const c10::Error*>(&e);
+    std::string what = c10e ? c10e->what_without_backtrace() : e.what();
+    what = what.substr(0, what.find('\n'));
+    const auto previous = latest_checkpoint(root);
+    throw std::runtime_error("checkpoint for step " + std::to_string(state.step) + " not written: " + what +
+                             "; removed " + tmp.string() +
+                             (previous ? "; the last good checkpoint " + *previous + " is untouched" : ""));
+  }
+  return publish_checkpoint(root, tmp, final_dir, keep, state.step);
+}
 
+namespace {
+void write_checkpoint_files(const fs::path& tmp, const model::JepaImpl& model, torch::optim::Optimizer& optimizer,
+                            const TrainerState& state, const std::string& config_yaml,
+                            const std::map<std::string, torch::Tensor>& rng) {
   model::save_safetensors((tmp / "model.safetensors").string(), model.state(), {{"step", std::to_string(state.step)}});
   {
+    // Serialised in memory and written by us: LibTorch's file writer aborts the process when a write fails.
     torch::serialize::OutputArchive archive;
     optimizer.save(archive);
-    archive.save_to((tmp / "optimizer.pt").string());
+    std::ostringstream bytes;
+    archive.save_to(bytes);
+    write_text(tmp / "optimizer.pt", bytes.str());
   }
   model::save_safetensors((tmp / "rng_state.safetensors").string(), rng);
   nlohmann::ordered_json js = {{"step", state.step},
@@ -89,7 +126,10 @@ std::string save_checkpoint(const std::string& root, const model::JepaImpl& mode
   write_text(tmp / "config.yaml", config_yaml);
   for (const auto& f : fs::directory_iterator(tmp)) fsync_path(f.path());
   fsync_path(tmp);
+}
 
+std::string publish_checkpoint(const std::string& root, const fs::path& tmp, const fs::path& final_dir, int64_t keep,
+                               int64_t step) {
   fs::path saved = final_dir;
   if (!fs::exists(final_dir)) {
     fs::rename(tmp, final_dir);
@@ -98,7 +138,7 @@ std::string save_checkpoint(const std::string& root, const model::JepaImpl& mode
     fs::remove_all(tmp);
   } else {
     // No atomic exchange on this filesystem (NFS, Lustre): keep the old directory and point `latest` at a new name.
-    saved = fs::path(root) / (checkpoint_name(state.step) + ".r" + std::to_string(::getpid()));
+    saved = fs::path(root) / (checkpoint_name(step) + ".r" + std::to_string(::getpid()));
     fs::remove_all(saved);
     fs::rename(tmp, saved);
   }
@@ -116,13 +156,14 @@ std::string save_checkpoint(const std::string& root, const model::JepaImpl& mode
       continue;
     }
     const int64_t step = std::strtoll(name.c_str() + 5, nullptr, 10);
-    if (step <= state.step) done.emplace_back(step, e.path());
+    if (step <= step) done.emplace_back(step, e.path());
   }
   std::sort(done.begin(), done.end());
   for (size_t i = 0; i + static_cast<size_t>(keep) < done.size(); ++i)
     if (done[i].second != saved) fs::remove_all(done[i].second);
   return saved.string();
 }
+}  // namespace
 
 std::vector<std::string> remove_stale_temporaries(const std::string& root) {
   std::vector<std::string> removed;

@@ -3,7 +3,9 @@
 #include "log/tensorboard.hpp"
 
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
@@ -13,7 +15,7 @@ namespace jepa::train {
 MetricsLog::~MetricsLog() = default;
 MetricsLog::MetricsLog(MetricsLog&&) noexcept = default;
 
-MetricsLog::MetricsLog(const std::string& path, int64_t resume_step, const std::string& tensorboard_dir) {
+MetricsLog::MetricsLog(const std::string& path, int64_t resume_step, const std::string& tensorboard_dir) : path_(path) {
   if (!tensorboard_dir.empty()) tb_ = std::make_unique<log::EventWriter>(tensorboard_dir, resume_step);
   std::vector<std::string> kept;
   if (resume_step > 0 && std::filesystem::exists(path)) {
@@ -35,6 +37,7 @@ MetricsLog::MetricsLog(const std::string& path, int64_t resume_step, const std::
 void MetricsLog::write(const nlohmann::ordered_json& record) {
   out_ << record.dump() << '\n';
   out_.flush();
+  if (!out_) throw std::runtime_error("cannot write metrics file " + path_ + " (" + std::strerror(errno) + ")");
   if (!tb_) return;
   std::vector<std::pair<std::string, double>> scalars;
   for (const auto& [k, v] : record.items())

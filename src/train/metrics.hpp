@@ -22,9 +22,11 @@ class MetricsLog {
   MetricsLog(const std::string& path, int64_t resume_step, const std::string& tensorboard_dir = "");
   ~MetricsLog();
   MetricsLog(MetricsLog&&) noexcept;
+  // Throws naming the file when the write fails (disk full): training does not go on without its record.
   void write(const nlohmann::ordered_json& record);
 
  private:
+  std::string path_;
   std::ofstream out_;
   std::unique_ptr<log::EventWriter> tb_;
 };

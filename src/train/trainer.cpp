@@ -383,7 +383,10 @@ std::optional<MetricsLog> Trainer::open_run_dir() {
   distributed::IoScope io(*control_);
   if (control_->is_root()) {
     fs::create_directories(run_dir);
-    std::ofstream(run_dir / "config.yaml", std::ios::trunc) << config_yaml_;
+    std::ofstream out(run_dir / "config.yaml", std::ios::trunc);
+    out << config_yaml_;
+    out.close();
+    if (out.fail()) throw std::runtime_error("cannot write " + (run_dir / "config.yaml").string() + " (disk full?)");
   }
   control_->barrier("run directory");
   log::init((run_dir / (w.rank == 0 ? "train.log" : "train.rank" + std::to_string(w.rank) + ".log")).string(), w.rank,
