@@ -69,6 +69,7 @@ struct TrainConfig {
   std::string resume = "none";     // none | auto | <checkpoint dir>
   bool detect_anomaly = false;     // autograd anomaly detection (debugging; slow)
   std::string precision = "fp32";  // fp32 | bf16 (CUDA autocast; master weights, optimizer and EMA stay fp32)
+  std::string on_nonfinite = "stop";  // stop | skip: a step whose gradient norm is not finite (NaN/inf loss)
   std::optional<std::string> note;
 };
 
@@ -87,7 +88,7 @@ struct DistConfig {
   double timeout_s = 300;          // a collective slower than this aborts the job
   double io_timeout_s = 3600;      // the same for waits that cover file I/O (start-up, checkpoint writes)
   std::string grad_dtype = "fp32"; // fp32 | bf16: dtype gradients are all-reduced in (bf16 halves the bytes)
-  std::string fault = "none";      // test-only fault injection: <abort|hang|perturb_target>@<rank>:<step> (fault.hpp)
+  std::string fault = "none";      // test-only fault injection: <kind>@<rank>:<step> (fault.hpp)
 };
 
 struct EvalConfig {

@@ -13,7 +13,7 @@ Fault parse_fault(const std::string& spec) {
   if (spec == "none") return f;
   const auto invalid = [&] {
     return ConfigError("config key 'dist.fault': value '" + spec +
-                       "' is invalid (must be none or <abort|hang|perturb_target>@<rank>:<step>)");
+                       "' is invalid (must be none or <abort|hang|perturb_target|nan_loss>@<rank>:<step>)");
   };
   const auto at = spec.find('@');
   if (at == std::string::npos) throw invalid();
@@ -25,7 +25,7 @@ Fault parse_fault(const std::string& spec) {
   const auto digits = [](const std::string& s) {
     return !s.empty() && s.size() < 12 && std::all_of(s.begin(), s.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
   };
-  if (!(kind == "abort" || kind == "hang" || kind == "perturb_target") || !digits(rank) || !digits(step))
+  if (!(kind == "abort" || kind == "hang" || kind == "perturb_target" || kind == "nan_loss") || !digits(rank) || !digits(step))
     throw invalid();
   const long long r = std::strtoll(rank.c_str(), nullptr, 10);
   if (r > std::numeric_limits<int>::max()) throw invalid();  // a rank is an int (MPI)

@@ -9,14 +9,14 @@ namespace jepa::config {
 
 // `kind` at global step `step` on rank `rank`; kind "none" (rank and step -1) injects nothing.
 struct Fault {
-  std::string kind = "none";  // none | abort | hang | perturb_target
+  std::string kind = "none";  // none | abort | hang | perturb_target | nan_loss
   int rank = -1;
   int64_t step = -1;
 };
 
-// "none" or "<abort|hang|perturb_target>@<rank>:<step>" with rank and step unsigned decimal integers.
+// "none" or "<abort|hang|perturb_target|nan_loss>@<rank>:<step>" with rank and step unsigned decimal integers.
 // Anything else is a ConfigError: "config key 'dist.fault': value '<spec>' is invalid (must be none or
-// <abort|hang|perturb_target>@<rank>:<step>)".
+// <abort|hang|perturb_target|nan_loss>@<rank>:<step>)".
 Fault parse_fault(const std::string& spec);
 
 }  // namespace jepa::config

@@ -56,6 +56,7 @@ void visit_fields(C& c, F&& f) {
   f("train", "resume", c.train.resume);
   f("train", "detect_anomaly", c.train.detect_anomaly);
   f("train", "precision", c.train.precision);
+  f("train", "on_nonfinite", c.train.on_nonfinite);
   f("train", "note", c.train.note);
 
   f("data", "path", c.data.path);

@@ -106,6 +106,7 @@ void validate(const Config& c) {
     throw ConfigError("config key 'train.device': value '" + t.device +
                       "' is invalid (must be one of: auto, cpu, cuda, cuda:N)");
   one_of("train.precision", t.precision, {"fp32", "bf16"});
+  one_of("train.on_nonfinite", t.on_nonfinite, {"stop", "skip"});
   at_least("train.threads", t.threads, 0);
   if (c.monitor.min_std < 0) throw ConfigError("config key 'monitor.min_std': must be >= 0");
   if (c.monitor.min_effective_rank < 0) throw ConfigError("config key 'monitor.min_effective_rank': must be >= 0");

@@ -33,13 +33,28 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
       exp_avgs.push_back(st.exp_avg());
       exp_avg_sqs.push_back(st.exp_avg_sq());
       // The kernel reads the (already incremented) step count from a float tensor, as PyTorch's fused path does.
-      steps.push_back(torch::full({}, static_cast<double>(st.step()), p.options().dtype(torch::kFloat)));
+      auto step_t = torch::full({}, static_cast<double>(st.step()), p.options().dtype(torch::kFloat));
+      steps.push_back(skipped_.defined() ? step_t - skipped_ : step_t);
     }
     if (params.empty()) continue;
     at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps, o.lr(), std::get<0>(o.betas()),
-                      std::get<1>(o.betas()), o.weight_decay(), o.eps(), /*amsgrad=*/false, /*maximize=*/false);
+                      std::get<1>(o.betas()), o.weight_decay(), o.eps(), /*amsgrad=*/false, /*maximize=*/false,
+                      /*grad_scale=*/std::nullopt, /*found_inf=*/skip_.defined() ? std::optional<at::Tensor>(skip_) : std::nullopt);
   }
+  if (skip_.defined()) skipped_ = skipped_.defined() ? skipped_ + skip_ : skip_.clone();
+  skip_ = torch::Tensor();
   return loss;
+}
+
+void FusedAdamW::fold_skips() {
+  if (!skipped_.defined()) return;
+  const auto n = static_cast<int64_t>(skipped_.item<double>());
+  skipped_ = torch::Tensor();
+  if (n == 0) return;
+  for (auto& [key, slot] : state_) {
+    auto& st = static_cast<torch::optim::AdamWParamState&>(*slot);
+    st.step(st.step() - n);
+  }
 }
 
 torch::Tensor clip_gradients(const std::vector<torch::Tensor>& parameters, double max_norm) {

@@ -13,6 +13,14 @@ class FusedAdamW : public torch::optim::AdamW {
  public:
   using torch::optim::AdamW::AdamW;
   torch::Tensor step(LossClosure closure = nullptr) override;
+  // train.on_nonfinite: the next step() is skipped on the device where `flag` (a float scalar) is 1, without the
+  // host reading it; skipped steps do not advance Adam's step count (bias correction), which fold_skips() then
+  // writes into the host-side state (before a checkpoint).
+  void skip_if(torch::Tensor flag) { skip_ = std::move(flag); }
+  void fold_skips();
+
+ private:
+  torch::Tensor skip_, skipped_;  // this step's flag; steps skipped since the last fold (device scalars)
 };
 
 // clip_grad_norm_ without reading the norm back: per-tensor norms in one multi-tensor call (_foreach_norm), the

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <thread>
 #include <tuple>
 
@@ -219,6 +220,7 @@ StepStats Trainer::run_step(const data::Batch& host_batch) {
     for (auto& p : model_->trainable_parameters())
       if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
   s.grad_norm_t = clip_gradients(model_->trainable_parameters(), cfg_.optim.grad_clip > 0 ? cfg_.optim.grad_clip : INFINITY);
+  guard_nonfinite(s.grad_norm_t);
   optimizer_->step();
   s.ema_m = ema_momentum(state_.step, cfg_.train.steps, cfg_.jepa);
   model_->ema_update(s.ema_m);  // local on every rank: targets stay identical without communication
@@ -274,7 +276,9 @@ void Trainer::forward_backward(const data::Batch& host_batch, StepStats& s) {
         for (auto& c : counts) c = control_->sum(c, "masked count");
     }
     std::vector<torch::Tensor> means;
-    const auto loss = objective::combine(out, counts, &means);
+    auto loss = objective::combine(out, counts, &means);
+    if (fault_.kind == "nan_loss" && fault_.rank == control_->world().rank && fault_.step == state_.step)
+      loss = loss * std::numeric_limits<double>::quiet_NaN();  // test-only (dist.fault=nan_loss@R:S)
     if (reducer_) {
       if (k + 1 < K) reducer_->pause();  // gradients accumulate locally in .grad
       else reducer_->prepare();          // the last backward reduces the (accumulated) gradients
@@ -291,6 +295,46 @@ void Trainer::forward_backward(const data::Batch& host_batch, StepStats& s) {
       }
   }
   s.metrics = std::move(out.metrics);  // the last micro-batch's
+}
+
+// train.on_nonfinite, without reading anything back: a step whose (global, all-reduced) gradient norm is not finite
+// — a NaN/inf loss on any rank makes it so on every rank — is skipped by the optimizer on the device; the EMA then
+// moves the target toward unchanged, finite context weights, so no NaN reaches the weights, the target or a
+// checkpoint. The count and the first such step stay on the device until check_nonfinite().
+void Trainer::guard_nonfinite(const torch::Tensor& grad_norm) {
+  if (!grad_norm.defined()) return;
+  const auto bad = torch::logical_not(torch::isfinite(grad_norm)).to(torch::kFloat);
+  optimizer_->skip_if(bad);
+  const auto bad_d = bad.to(torch::kDouble);
+  if (!nonfinite_.defined()) {
+    nonfinite_ = torch::zeros_like(bad_d);
+    first_nonfinite_ = torch::zeros_like(bad_d);
+  }
+  first_nonfinite_ = torch::where((first_nonfinite_ == 0) & (bad_d > 0), torch::full_like(bad_d, static_cast<double>(state_.step + 1)),
+                                  first_nonfinite_);
+  nonfinite_ = nonfinite_ + bad_d;
+}
+
+// At log steps and before a checkpoint: stop (train.on_nonfinite=stop) naming the first bad step, or report the
+// skipped steps (skip) in `s`'s metrics.
+void Trainer::check_nonfinite(StepStats* s) {
+  if (!nonfinite_.defined()) return;
+  const auto count = static_cast<int64_t>(nonfinite_.item<double>());
+  if (count == 0) return;
+  if (cfg_.train.on_nonfinite == "stop") {
+    const auto first = static_cast<int64_t>(first_nonfinite_.item<double>());
+    const auto last = latest_checkpoint(checkpoint_root());
+    throw std::runtime_error("non-finite loss or gradient at step " + std::to_string(first) +
+                             " (train.on_nonfinite=stop: that update was dropped and nothing saved; last good "
+                             "checkpoint: " + (last ? *last : std::string("none")) + ")");
+  }
+  if (count > reported_nonfinite_) {
+    log::warn(log::strf("skipped %lld step(s) with a non-finite loss or gradient so far (first at step %lld; "
+                        "train.on_nonfinite=skip)", static_cast<long long>(count),
+                        static_cast<long long>(first_nonfinite_.item<double>())));
+    reported_nonfinite_ = count;
+  }
+  if (s) s->metrics["nonfinite_skips"] = static_cast<double>(count);
 }
 
 // Reads a step's device statistics back and sums them over ranks (a device synchronisation + collectives that
@@ -317,6 +361,7 @@ void Trainer::apply_fault() {
   if (f.rank != control_->world().rank || f.step != state_.step) return;
   log::error(log::strf("fault injection: %s on rank %d at step %lld", f.kind.c_str(), f.rank, static_cast<long long>(f.step)));
   log::flush();
+  if (f.kind == "nan_loss") return;  // applied to the loss in forward_backward()
   if (f.kind == "abort") std::abort();
   if (f.kind == "hang")
     while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -351,6 +396,8 @@ std::pair<double, int64_t> Trainer::window_totals() {
 }
 
 std::string Trainer::save() {
+  check_nonfinite(nullptr);  // never a checkpoint after a non-finite step under on_nonfinite=stop
+  optimizer_->fold_skips();  // skipped steps out of Adam's step counts, as the device already did
   distributed::IoScope io(*control_);  // the other ranks wait for rank 0's write: the I/O deadline
   const auto start = std::chrono::steady_clock::now();
   check_sync();
@@ -429,6 +476,7 @@ int64_t Trainer::fit() {
     window_tokens_ += last.tokens;
     state_.window_steps += 1;
     if (state_.step % cfg_.train.log_every == 0) {
+      check_nonfinite(&last);
       settle(last);
       const auto [window_loss, window_tokens] = window_totals();
       const auto now = std::chrono::steady_clock::now();

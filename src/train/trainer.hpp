@@ -64,6 +64,8 @@ class Trainer {
   StepStats run_step(const data::Batch& host_batch);
   void forward_backward(const data::Batch& host_batch, StepStats& s);
   void settle(StepStats& s);
+  void guard_nonfinite(const torch::Tensor& grad_norm);
+  void check_nonfinite(StepStats* s);
   std::pair<double, int64_t> window_totals();
   void apply_fault();
   // Run-directory and start-up log lines of fit().
@@ -88,6 +90,8 @@ class Trainer {
   std::vector<std::string> resume_notes_;  // warnings from restore(), logged once the log is open
   torch::Tensor window_loss_;  // this rank's loss shares since the last log line (double, on the device)
   int64_t window_tokens_ = 0;  // this rank's real tokens since the last log line
+  torch::Tensor nonfinite_, first_nonfinite_;  // device: steps skipped as non-finite, the first one (1-based)
+  int64_t reported_nonfinite_ = 0;
 };
 
 }  // namespace jepa::train

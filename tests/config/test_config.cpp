@@ -198,6 +198,7 @@ TEST(ConfigValidation, OutOfRangeValues) {
       {"train: {grad_accum: 0}", {"'train.grad_accum'", ">= 1"}},
       {"dist: {io_timeout_s: 0}", {"'dist.io_timeout_s'", "> 0"}},
       {"dist: {grad_dtype: fp16}", {"config key 'dist.grad_dtype': value 'fp16' is invalid (must be one of: fp32, bf16)"}},
+      {"train: {on_nonfinite: ignore}", {"config key 'train.on_nonfinite': value 'ignore' is invalid (must be one of: stop, skip)"}},
       {"log: {color: yes}", {"config key 'log.color': value 'yes' is invalid (must be one of: auto, always, never)"}},
       {"monitor: {on_collapse: abort}", {"config key 'monitor.on_collapse': value 'abort' is invalid (must be one of: warn, stop)"}},
       {"monitor: {max_mean_cosine: -1}", {"'monitor.max_mean_cosine'", ">= 0"}},
@@ -237,7 +238,7 @@ TEST(ConfigValidation, OutOfRangeValues) {
       {"dist: {timeout_s: 0}", {"'dist.timeout_s'", "> 0"}},
       {"dist: {fault: 'explode@1:2'}",
        {"config key 'dist.fault': value 'explode@1:2' is invalid (must be none or "
-        "<abort|hang|perturb_target>@<rank>:<step>)"}},
+        "<abort|hang|perturb_target|nan_loss>@<rank>:<step>)"}},
       {"dist: {fault: ''}", {"'dist.fault'", "value ''", "abort|hang|perturb_target"}},
       {"run: {dir: ''}", {"'run.dir'", "must not be empty"}},
   };
@@ -284,7 +285,7 @@ TEST(ConfigFault, ParsesNoneAndEveryKind) {
     int rank;
     int64_t step;
   };
-  for (const Case& c : {Case{"abort@0:0", "abort", 0, 0}, Case{"hang@3:17", "hang", 3, 17},
+  for (const Case& c : {Case{"abort@0:0", "abort", 0, 0}, Case{"hang@3:17", "hang", 3, 17}, Case{"nan_loss@1:2", "nan_loss", 1, 2},
                         Case{"perturb_target@1:4", "perturb_target", 1, 4},
                         Case{"abort@007:0010", "abort", 7, 10},                        // leading zeros
                         Case{"hang@2147483647:99999999999", "hang", 2147483647, 99999999999LL}}) {  // largest
@@ -320,7 +321,7 @@ TEST(ConfigFault, RejectsEachInvalidFormWithTheValidationMessage) {
        }) {
     SCOPED_TRACE(std::string("'") + spec + "'");
     const std::string expected = std::string("config key 'dist.fault': value '") + spec +
-                                 "' is invalid (must be none or <abort|hang|perturb_target>@<rank>:<step>)";
+                                 "' is invalid (must be none or <abort|hang|perturb_target|nan_loss>@<rank>:<step>)";
     try {
       parse_fault(spec);
       ADD_FAILURE() << "accepted";
@@ -439,7 +440,7 @@ TEST(ConfigRoundTrip, EveryKeyInOutputOrder) {
       "optim.eps", "optim.predictor_lr_mult",
       "train.objective", "train.steps", "train.batch_size", "train.grad_accum", "train.log_every", "train.save_every", "train.seed",
       "train.device", "train.threads", "train.keep_checkpoints", "train.resume", "train.detect_anomaly",
-      "train.precision", "train.note",
+      "train.precision", "train.on_nonfinite", "train.note",
       "data.path", "data.max_length", "data.vocab", "data.max_docs",
       "dist.backend", "dist.bucket_mb", "dist.overlap", "dist.check_sync_every", "dist.timeout_s",
       "dist.io_timeout_s", "dist.grad_dtype", "dist.fault",

@@ -52,7 +52,8 @@ def main():
                      "model.init=copy", "eval.every=-1", "eval.docs=1", "eval.every=7", "monitor.on_collapse=abort",
                      "monitor.max_mean_cosine=-1", "train.objective=nope", "jepa.vc_weight=-0.1",
                      "jepa.var_target=0", "jepa.vc_weight=lots", "optim.predictor_lr_mult=-1", "train.grad_accum=0",
-                     "dist.io_timeout_s=0", "dist.grad_dtype=fp8", "log.color=rainbow"):
+                     "dist.io_timeout_s=0", "dist.grad_dtype=fp8", "log.color=rainbow",
+                     "train.on_nonfinite=ignore"):
         r = jd("--config", smoke, override, f"run.dir={work / 'bad'}")
         err = r.stderr.strip().splitlines()
         key = override.split("=")[0]
