@@ -67,3 +67,19 @@ def small_model_overrides():
     """A model small enough for many CPU runs in CI, dropout 0 so ranks and processes are comparable."""
     return ["model.dim=64", "model.layers=2", "model.heads=4", "model.ff_dim=128", "model.dropout=0.0",
             "data.max_length=48", "train.device=cpu", "train.threads=1"]
+
+
+FAILED = []
+
+
+def check(cond, what):
+    """Prints one ok/FAIL line per assertion and remembers failures, so a test reports all of them (then exit_if_failed)."""
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        FAILED.append(what)
+
+
+def exit_if_failed(name):
+    if FAILED:
+        sys.exit(f"{len(FAILED)} check(s) failed")
+    print(f"{name} OK")

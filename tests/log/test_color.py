@@ -12,13 +12,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "golden"))
 import golden_util as gu  # noqa: E402
 
 ESC = b"\x1b["
-FAIL = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAIL.append(what)
+check = gu.check
 
 
 def on_pty(args, env):
@@ -68,9 +62,7 @@ def main():
     check(r.returncode == 0 and b"[info]" in text and ESC not in text,
           f"mpirun -np 2 > file: no escape codes (exit {r.returncode}, {len(text)} bytes)")
     check(all(ESC not in p.read_bytes() for p in (work / "mpi").glob("train*.log")), "per-rank train logs clean")
-    if FAIL:
-        sys.exit(f"{len(FAIL)} check(s) failed")
-    print("log colour OK")
+    gu.exit_if_failed("log colour")
 
 
 if __name__ == "__main__":

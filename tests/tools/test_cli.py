@@ -18,13 +18,7 @@ import yaml
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "golden"))
 import golden_util as gu  # noqa: E402
 
-FAIL = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAIL.append(what)
+check = gu.check
 
 
 def jd(*args, timeout=600):
@@ -125,9 +119,7 @@ def main():
     b = [m["loss"] for m in gu.metrics(crashed)]
     check(a == b, f"resumed losses equal the uninterrupted run bit for bit ({len(b)} steps)")
 
-    if FAIL:
-        sys.exit(f"{len(FAIL)} checks failed")
-    print("cli OK")
+    gu.exit_if_failed("cli")
 
 
 if __name__ == "__main__":

@@ -19,13 +19,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "golden"))
 import golden_util as gu  # noqa: E402
 
-FAIL = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAIL.append(what)
+check = gu.check
 
 
 def shim(path, body):
@@ -118,9 +112,7 @@ def main():
         log = calls.read_text()
         check(p.returncode == 0 and "srun --kill-on-bad-exit=1" in log and "train.resume=auto" in log
               and (submit / "runs/j-7/checkpoints/latest").exists(), f"{script}: exit {p.returncode}")
-    if FAIL:
-        sys.exit(f"{len(FAIL)} check(s) failed")
-    print("cluster scripts OK")
+    gu.exit_if_failed("cluster scripts")
 
 
 if __name__ == "__main__":

@@ -14,13 +14,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "golden"))
 import golden_util as gu  # noqa: E402
 
-FAIL = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAIL.append(what)
+check = gu.check
 
 
 def run(args, limit=None):
@@ -70,9 +64,7 @@ def main():
     err = r.stderr.strip().splitlines()
     check(r.returncode == 1 and len(err) == 1 and ("metrics.jsonl" in err[0] or "train.log" in err[0]),
           f"a log/metrics write failure ends the run with one line: exit {r.returncode}, {err[:2]}")
-    if FAIL:
-        sys.exit(f"{len(FAIL)} check(s) failed")
-    print("disk full OK")
+    gu.exit_if_failed("disk full")
 
 
 if __name__ == "__main__":

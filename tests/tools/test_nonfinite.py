@@ -18,13 +18,7 @@ from safetensors.torch import load_file
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "golden"))
 import golden_util as gu  # noqa: E402
 
-FAIL = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAIL.append(what)
+check = gu.check
 
 
 def main():
@@ -70,9 +64,7 @@ def main():
     (r1, w1), (r2, w2) = finals[1], finals[2]
     dp = max((w1[k] - w2[k]).abs().max().item() for k in w1)
     check(dp < 1e-5, f"1 rank x 8 and 2 ranks x 4 agree after the skipped step (max param diff {dp:.1e})")
-    if FAIL:
-        sys.exit(f"{len(FAIL)} check(s) failed")
-    print("non-finite OK")
+    gu.exit_if_failed("non-finite")
 
 
 if __name__ == "__main__":
