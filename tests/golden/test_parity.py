@@ -11,7 +11,8 @@ versions in reference_jepa.py: data2vec targets (top-2 layers, instance norm ove
 instance_norm) with MSE and the cosine EMA schedule; top-2 layer-normalised targets with smooth-L1 and the linear
 schedule; model.init=shared (every layer starts as a copy of the first, as nn.TransformerEncoder's deep copy);
 VICReg variance + covariance terms on the masked predictions (torch.cov) with MSE and a 10x predictor lr
-(optim.predictor_lr_mult, a second AdamW param group).
+(optim.predictor_lr_mult, a second AdamW param group); the reference settings at the smoke preset's own size
+(4 layers, dim 256, ff 2048) for 60 steps.
 """
 import json
 import os
@@ -37,15 +38,20 @@ CASES = {
                                            ema_schedule="linear"),
     "shared_init": dict(init="shared"),
     "vicreg_mse_predictor_lr": dict(loss="mse", vc_weight=0.5, var_target=1.0, pred_lr_mult=10.0),
+    # the smoke preset's own size (configs/smoke.yaml: 4 layers, dim 256, ff 2048) over 60 steps
+    # Adam turns float-rounding differences of near-zero gradients into parameter differences of order lr per step,
+    # so 60 steps get a looser parameter bound (measured 9.0e-5; losses stay within 1e-5, measured 3.0e-6).
+    "smoke_size_60_steps": dict(dim=256, layers=4, heads=4, ff=2048, steps=60, param_tol=5e-4),
 }
 
 
 def run_case(case, opts, corpus, work):
     cfg = dict(dim=64, layers=2, heads=4, ff=256, mult=2, lr=1e-4, wd=0.01, warmup=5, ema=0.95, target_layers=1,
                target_norm="none", loss="cosine", ema_schedule="constant", init="independent", vc_weight=0.0,
-               var_target=1.0, pred_lr_mult=1.0)
+               var_target=1.0, pred_lr_mult=1.0, steps=STEPS, param_tol=PARAM_TOL)
     cfg.update(opts)
-    overrides = [f"data.path={corpus}", "data.max_length=48", "train.batch_size=4", f"train.steps={STEPS}",
+    steps = cfg["steps"]
+    overrides = [f"data.path={corpus}", "data.max_length=48", "train.batch_size=4", f"train.steps={steps}",
                  "train.device=cpu", "model.dropout=0.0", f"model.dim={cfg['dim']}", f"model.layers={cfg['layers']}",
                  f"model.heads={cfg['heads']}", f"model.ff_dim={cfg['ff']}", f"model.pred_hidden_mult={cfg['mult']}",
                  f"optim.lr={cfg['lr']}", f"optim.weight_decay={cfg['wd']}", f"optim.warmup_steps={cfg['warmup']}",
@@ -56,7 +62,7 @@ def run_case(case, opts, corpus, work):
                  f"optim.predictor_lr_mult={cfg['pred_lr_mult']}"]
     dump = work / "dump"
     driver = os.environ.get("JEPA_GOLDEN_parity_dump", str(gu.BUILD / "tests/jepa_golden_parity_dump"))
-    subprocess.run([driver, str(dump), str(STEPS), "--config", str(gu.SOURCE / "configs/smoke.yaml"), *overrides],
+    subprocess.run([driver, str(dump), str(steps), "--config", str(gu.SOURCE / "configs/smoke.yaml"), *overrides],
                    check=True)
 
     init = load_file(str(dump / "init.safetensors"))
@@ -65,7 +71,7 @@ def run_case(case, opts, corpus, work):
     model = ref.Jepa(enc, cfg["dim"], cfg["mult"], target_layers=cfg["target_layers"], target_norm=cfg["target_norm"],
                      loss=cfg["loss"], vc_weight=cfg["vc_weight"], var_target=cfg["var_target"])
     model.load_state_dict(init, strict=True)
-    stepper = ref.Stepper(model, cfg["lr"], cfg["wd"], cfg["warmup"], STEPS, cfg["ema"],
+    stepper = ref.Stepper(model, cfg["lr"], cfg["wd"], cfg["warmup"], steps, cfg["ema"],
                           ema_schedule=cfg["ema_schedule"], pred_lr_mult=cfg["pred_lr_mult"])
     ours = json.loads((dump / "steps.json").read_text())
 
@@ -82,14 +88,14 @@ def run_case(case, opts, corpus, work):
         if torch.equal(a, b):
             failures.append("model.init=independent: layers 0 and 1 start identical")
     worst_loss = 0.0
-    for s in range(STEPS):
+    for s in range(steps):
         b = load_file(str(dump / f"batch_{s}.safetensors"))
         loss = stepper.step(b["masked_input_ids"], b["input_ids"], b["attention_mask"], b["pred_mask"].bool())
         d = abs(loss - ours[s]["loss"])
         worst_loss = max(worst_loss, d)
         if d > LOSS_TOL:
             failures.append(f"step {s}: loss ours {ours[s]['loss']:.8f} reference {loss:.8f}")
-        if abs(ours[s]["lr"] - cfg["lr"] * ref.lr_factor(s, cfg["warmup"], STEPS)) > 1e-12:
+        if abs(ours[s]["lr"] - cfg["lr"] * ref.lr_factor(s, cfg["warmup"], steps)) > 1e-12:
             failures.append(f"step {s}: lr differs")
         if s == 0:
             grads = load_file(str(dump / "grads_0.safetensors"))
@@ -112,9 +118,9 @@ def run_case(case, opts, corpus, work):
         pd = (p - final[name]).abs().max().item()
         if pd > worst_param:
             worst_param, worst_name = pd, name
-        if pd > PARAM_TOL:
-            failures.append(f"param {name}: max abs diff after {STEPS} steps {pd:.3e}")
-    print(f"[{case}] {STEPS} steps: max loss diff {worst_loss:.3e}, max param diff {worst_param:.3e} ({worst_name}) "
+        if pd > cfg["param_tol"]:
+            failures.append(f"param {name}: max abs diff after {steps} steps {pd:.3e}")
+    print(f"[{case}] {steps} steps: max loss diff {worst_loss:.3e}, max param diff {worst_param:.3e} ({worst_name}) "
           f"over {len(final)} tensors; final loss ours {ours[-1]['loss']:.6f}")
     return [f"[{case}] {f}" for f in failures]
 
