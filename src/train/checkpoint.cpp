@@ -146,17 +146,15 @@ std::string publish_checkpoint(const std::string& root, const fs::path& tmp, con
   replace_file(fs::path(root) / "latest", saved.filename().string() + "\n");
 
   // Keep the newest `keep` complete checkpoints up to this step (by step number; directories of later steps belong
-  // to another branch of history and are left alone); stale temp dirs of crashed writers go too.
+  // to another branch of history and are left alone); stale temp dirs of crashed writers go too (`tmp` itself has
+  // been renamed or removed above).
+  remove_stale_temporaries(root);
   std::vector<std::pair<int64_t, fs::path>> done;
   for (const auto& e : fs::directory_iterator(root)) {
     const auto name = e.path().filename().string();
     if (!e.is_directory() || name.rfind("step_", 0) != 0) continue;
-    if (name.find(".tmp.") != std::string::npos) {
-      if (e.path() != tmp) fs::remove_all(e.path());
-      continue;
-    }
-    const int64_t step = std::strtoll(name.c_str() + 5, nullptr, 10);
-    if (step <= step) done.emplace_back(step, e.path());
+    const int64_t dir_step = std::strtoll(name.c_str() + 5, nullptr, 10);
+    if (dir_step <= step) done.emplace_back(dir_step, e.path());
   }
   std::sort(done.begin(), done.end());
   for (size_t i = 0; i + static_cast<size_t>(keep) < done.size(); ++i)

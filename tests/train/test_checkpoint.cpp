@@ -89,6 +89,9 @@ TEST(Checkpoint, KeepsLastKAndLatestPointsToNewest) {
   cfg.train.keep_checkpoints = 2;
   train::Trainer t(cfg);
   fs::create_directories(t.checkpoint_root() + "/step_0000001.tmp.999");  // debris of a crashed writer
+  // A later step's directory belongs to another branch of history (a run resumed at an earlier checkpoint): never
+  // pruned by saves of earlier steps.
+  fs::create_directories(t.checkpoint_root() + "/step_0000009");
   for (int s = 1; s <= 4; ++s) {
     run_steps(t, s);
     t.save();
@@ -96,7 +99,7 @@ TEST(Checkpoint, KeepsLastKAndLatestPointsToNewest) {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(t.checkpoint_root())) names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"latest", "step_0000003", "step_0000004"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"latest", "step_0000003", "step_0000004", "step_0000009"}));
   std::ifstream in(t.checkpoint_root() + "/latest");
   std::string latest;
   in >> latest;
