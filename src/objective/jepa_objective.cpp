@@ -47,7 +47,7 @@ JepaObjective::JepaObjective(const config::JepaConfig& cfg)
 
 std::optional<std::vector<int64_t>> JepaObjective::term_counts(const data::Batch& b) const {
   std::vector<int64_t> counts{b.masked};
-  if (vc_weight_ > 0) counts.insert(counts.end(), 2, collectives().rank == 0 ? 1 : 0);  // once_term's counts
+  if (vc_weight_ > 0) counts.insert(counts.end(), 2, once_count(collectives()));  // the two once_terms
   return counts;
 }
 

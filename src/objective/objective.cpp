@@ -34,8 +34,10 @@ torch::Tensor global_sum(const Collectives& c, const torch::Tensor& local) {
   return c.sum(local.detach()) + (local - local.detach());
 }
 
+int64_t once_count(const Collectives& c) { return c.rank == 0 ? 1 : 0; }
+
 Term once_term(const Collectives& c, std::string name, const torch::Tensor& value, double weight) {
-  if (c.rank == 0) return {std::move(name), value, 1, weight};
+  if (once_count(c) == 1) return {std::move(name), value, 1, weight};
   return {std::move(name), value - value.detach(), 0, weight};
 }
 

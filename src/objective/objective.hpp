@@ -66,6 +66,8 @@ torch::Tensor global_sum(const Collectives& c, const torch::Tensor& local);
 // 1), the others only its gradient (value 0, count 0), so the summed loss counts it once and the summed gradients
 // are its exact gradient.
 Term once_term(const Collectives& c, std::string name, const torch::Tensor& value, double weight);
+// The count once_term() gives on this rank (for Objective::term_counts).
+int64_t once_count(const Collectives& c);
 
 // The loss to minimise: Σ_terms weight · sum / max(1, count), with `counts[k]` the count term k is divided by —
 // summed over all ranks in training (so N ranks x B equals 1 rank x N*B), the term's own count on one process.
