@@ -18,7 +18,10 @@ torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Te
   auto qkv = torch::linear(x, in_proj_weight, in_proj_bias).view({B, L, 3, heads_, D / heads_}).permute({2, 0, 3, 1, 4});
   auto mask = keep.view({B, 1, 1, L});  // bool: true = may attend
   auto out = at::scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], mask, is_training() ? dropout_ : 0.0);
-  return out_proj(out.transpose(1, 2).reshape({B, L, D}));
+  // The output projection runs sequence-major ([L, B, D] in memory, returned as a [B, L, D] view), as PyTorch's
+  // MultiheadAttention does: dropout draws its mask in memory order, so the same generator state gives the same
+  // dropout masks as nn.TransformerEncoderLayer (tests/golden/test_parity.py, case dropout).
+  return out_proj(out.permute({2, 0, 1, 3}).reshape({L * B, D})).view({L, B, D}).transpose(0, 1);
 }
 
 EncoderLayerImpl::EncoderLayerImpl(int64_t dim, int64_t heads, int64_t ff_dim, double p) {

@@ -1,11 +1,12 @@
 // Test-only driver for tests/golden/test_parity.py: runs the real Trainer for K steps and dumps, as safetensors,
-// the initial weights, every batch, the first step's (clipped) gradients, per-step losses and the final weights.
+// the initial weights, every batch (with the CPU generator state it starts from), the first step's (clipped) gradients, per-step losses and the final weights.
 //   jepa_golden_parity_dump OUT_DIR K --config FILE [overrides...]
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include "config/compose.hpp"
@@ -33,7 +34,10 @@ int main(int argc, char** argv) {
                                   {{"input_ids", b.input_ids},
                                    {"attention_mask", b.attention_mask},
                                    {"masked_input_ids", b.masked_input_ids},
-                                   {"pred_mask", b.pred_mask.to(torch::kUInt8)}});
+                                   {"pred_mask", b.pred_mask.to(torch::kUInt8)},
+                                   // the CPU generator as the step starts: dropout draws from it, so the reference
+                                   // can replay the same dropout masks by starting from the same state
+                                   {"rng_state", at::detail::getDefaultCPUGenerator().get_state()}});
     const auto st = trainer.step(b);
     log.push_back({{"step", s}, {"loss", st.loss}, {"lr", st.lr}, {"ema_m", st.ema_m}, {"grad_norm", st.grad_norm}});
     if (s == 0) {

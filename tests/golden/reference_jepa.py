@@ -84,13 +84,13 @@ class Predictor(nn.Module):
 
 class Jepa(nn.Module):
     def __init__(self, encoder, dim, pred_mult, target_train_mode=True, target_layers=1, target_norm="none",
-                 loss="cosine", vc_weight=0.0, var_target=1.0):
+                 loss="cosine", vc_weight=0.0, var_target=1.0, pred_dropout=0.0):
         super().__init__()
         self.target_layers, self.target_norm, self.loss_kind = target_layers, target_norm, loss
         self.vc_weight, self.var_target = vc_weight, var_target
         self.context_encoder = encoder
         self.target_encoder = copy.deepcopy(encoder)
-        self.predictor = Predictor(dim, pred_mult)
+        self.predictor = Predictor(dim, pred_mult, pred_dropout)
         self.target_train_mode = target_train_mode
         for p in self.target_encoder.parameters():
             p.requires_grad_(False)
