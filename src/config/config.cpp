@@ -3,6 +3,7 @@
 // the value rules live in values.cpp, the range checks in validate.cpp.
 #include "config/config.hpp"
 
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -13,6 +14,25 @@
 #include "config/schema.hpp"
 
 namespace jepa::config {
+
+namespace {
+std::string escape_control(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else out += static_cast<char>(c);
+  }
+  return out;
+}
+}  // namespace
+
+ConfigError::ConfigError(const std::string& what) : std::runtime_error(escape_control(what)) {}
 
 Config from_yaml(const YAML::Node& root) {
   Config cfg;

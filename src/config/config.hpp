@@ -11,9 +11,10 @@ namespace YAML { class Node; }
 
 namespace jepa::config {
 
-// Every user error in configuration: one line, names the key/file; the tool exits with code 2.
+// Every user error in configuration: one line, names the key/file; the tool exits with code 2. Control characters
+// the user typed (a newline inside an override) are shown escaped (\n, \xNN), so the message stays one exact line.
 struct ConfigError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit ConfigError(const std::string& what);
 };
 
 struct ModelConfig {

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -301,9 +302,16 @@ std::string file_error(const std::string& path, const std::string& what) {
 
 // ---- vocabulary ---------------------------------------------------------------------------------------------
 WordPieceTokenizer WordPieceTokenizer::from_vocab_file(const std::string& path, bool lowercase) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw std::runtime_error(file_error(path, "is a directory, not a file"));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(file_error(path, "cannot open (missing or unreadable)"));
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string bytes;
+  try {  // libstdc++'s filebuf throws on a failing read(2) ("basic_filebuf::underflow ..."), naming no file
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::exception& e) {
+    throw std::runtime_error(file_error(path, std::string("read error (") + e.what() + ")"));
+  }
   if (in.bad()) throw std::runtime_error(file_error(path, "read error"));
   if (bytes.empty()) throw std::runtime_error(file_error(path, "file is empty"));
 

@@ -1,6 +1,7 @@
 #include "model/safetensors.hpp"
 
-#include <algorithm>
+#include "model/safetensors_header.hpp"
+
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -25,6 +26,12 @@ const char* dtype_name(torch::ScalarType t) {
   for (const auto& d : kDTypes)
     if (d.type == t) return d.name;
   throw std::runtime_error(std::string("safetensors: unsupported dtype ") + c10::toString(t));
+}
+
+torch::ScalarType torch_dtype(const std::string& name) {
+  for (const auto& d : kDTypes)
+    if (name == d.name) return d.type;
+  throw std::runtime_error("safetensors: unsupported dtype " + name);  // parse_safetensors_header admits none
 }
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
@@ -67,71 +74,29 @@ TensorMap load_safetensors(const std::string& path, std::map<std::string, std::s
   if (!in) fail(path, "cannot open (missing file?)");
   const auto file_size = static_cast<uint64_t>(in.tellg());
   in.seekg(0);
+  char first8[8];
+  if (file_size < 8 || !in.read(first8, 8)) fail(path, "file too short for a header");
+  SafetensorsHeader header;
   uint64_t hlen = 0;
-  if (file_size < 8 || !in.read(reinterpret_cast<char*>(&hlen), 8)) fail(path, "file too short for a header");
-  if (hlen > file_size - 8 || hlen > (100u << 20)) fail(path, "header length " + std::to_string(hlen) + " exceeds file size");
-  std::string h(hlen, '\0');
-  in.read(h.data(), static_cast<std::streamsize>(hlen));
-  nlohmann::json header;
   try {
-    header = nlohmann::json::parse(h);
-  } catch (const std::exception& e) {
-    fail(path, "header is not valid JSON");
+    hlen = safetensors_header_length(first8, file_size);
+    std::string h(hlen, '\0');
+    in.read(h.data(), static_cast<std::streamsize>(hlen));
+    header = parse_safetensors_header(h, file_size - 8 - hlen);
+  } catch (const std::runtime_error& e) {
+    fail(path, e.what());
   }
-  if (!header.is_object()) fail(path, "header is not a JSON object");
-  const uint64_t data_size = file_size - 8 - hlen;
+  if (metadata)
+    for (const auto& [k, v] : header.metadata) (*metadata)[k] = v;
   TensorMap out;
-  std::vector<std::pair<uint64_t, uint64_t>> ranges;
-  for (auto it = header.begin(); it != header.end(); ++it) {
-    if (it.key() == "__metadata__") {
-      if (!it->is_object()) fail(path, "__metadata__ is not a JSON object");
-      if (metadata)
-        for (auto m = it->begin(); m != it->end(); ++m) (*metadata)[m.key()] = m->is_string() ? m->get<std::string>() : m->dump();
-      continue;
-    }
-    const auto& e = *it;
-    if (!e.is_object() || !e.contains("dtype") || !e.contains("shape") || !e.contains("data_offsets"))
-      fail(path, "tensor '" + it.key() + "' lacks dtype/shape/data_offsets");
-    if (!e["dtype"].is_string()) fail(path, "tensor '" + it.key() + "' has a dtype that is not a string");
-    const std::string dt = e["dtype"].get<std::string>();
-    const DType* d = nullptr;
-    for (const auto& k : kDTypes)
-      if (dt == k.name) d = &k;
-    if (!d) fail(path, "tensor '" + it.key() + "' has unsupported dtype " + dt);
-    const auto& js = e["shape"];
-    if (!js.is_array()) fail(path, "tensor '" + it.key() + "' has a shape that is not an array of integers");
-    std::vector<int64_t> shape;
-    for (const auto& v : js) {
-      if (!v.is_number_integer()) fail(path, "tensor '" + it.key() + "' has a shape that is not an array of integers");
-      if (v.is_number_unsigned() ? v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX) : v.get<int64_t>() < 0)
-        fail(path, "tensor '" + it.key() + "' has a negative or too large dimension");
-      shape.push_back(v.get<int64_t>());
-    }
-    const auto& jo = e["data_offsets"];
-    if (!jo.is_array() || jo.size() != 2 || !jo[0].is_number_unsigned() || !jo[1].is_number_unsigned())
-      fail(path, "tensor '" + it.key() + "' has data_offsets that are not two non-negative integers");
-    const std::vector<uint64_t> offs = {jo[0].get<uint64_t>(), jo[1].get<uint64_t>()};
-    if (offs[0] > offs[1] || offs[1] > data_size)
-      fail(path, "tensor '" + it.key() + "' data_offsets out of range (file truncated?)");
-    int64_t numel = 1;
-    for (auto s : shape)
-      if (__builtin_mul_overflow(numel, s, &numel))
-        fail(path, "tensor '" + it.key() + "' shape is too large (element count overflows)");
-    uint64_t nbytes = 0;
-    if (__builtin_mul_overflow(static_cast<uint64_t>(numel), static_cast<uint64_t>(c10::elementSize(d->type)), &nbytes))
-      fail(path, "tensor '" + it.key() + "' shape is too large (byte size overflows)");
-    if (offs[1] - offs[0] != nbytes)
-      fail(path, "tensor '" + it.key() + "' byte size does not match its shape and dtype");
-    auto t = torch::empty(shape, torch::TensorOptions().dtype(d->type));
-    in.seekg(static_cast<std::streamoff>(8 + hlen + offs[0]));
+  for (const auto& e : header.tensors) {
+    auto t = torch::empty(e.shape, torch::TensorOptions().dtype(torch_dtype(e.dtype)));
+    in.seekg(static_cast<std::streamoff>(8 + hlen + e.begin));
+    const uint64_t nbytes = e.end - e.begin;
     if (nbytes && !in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(nbytes)))
-      fail(path, "tensor '" + it.key() + "' could not be read (file truncated?)");
-    ranges.emplace_back(offs[0], offs[1]);
-    out[it.key()] = t;
+      fail(path, "tensor '" + e.name + "' could not be read (file truncated?)");
+    out[e.name] = t;
   }
-  std::sort(ranges.begin(), ranges.end());
-  for (size_t i = 1; i < ranges.size(); ++i)
-    if (ranges[i].first < ranges[i - 1].second) fail(path, "tensors overlap in the data section");
   return out;
 }
 

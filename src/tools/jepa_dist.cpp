@@ -2,6 +2,7 @@
 //   jepa_dist [--config configs/smoke.yaml] [--print-config] [key=value | +key=value | ++key=value | ~key | group=option ...]
 // Exit codes: 0 done (or stopped cleanly by SIGTERM/SIGUSR1 after a checkpoint), 1 runtime error, 2 bad configuration.
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,52 @@ void usage(std::ostream& out) {
          "  overrides: a.b=v (existing key), +a.b=v (add), ++a.b=v (add or set), ~a.b (delete), group=option\n"
          "  without --config the built-in defaults (the smoke preset) are used\n"
          "  multi-process: mpirun -np N jepa_dist ... (see launch/run.sh and cluster/)\n";
+}
+
+// Line i of a block-style YAML document as "a.b.key: value" (its parents: the nearest lines above it with less
+// indentation); "(nothing)" past the end.
+std::string yaml_line_path(const std::vector<std::string>& lines, size_t i) {
+  if (i >= lines.size()) return "(nothing)";
+  auto indent = [](const std::string& l) {
+    const auto k = l.find_first_not_of(' ');
+    return k == std::string::npos ? l.size() : k;
+  };
+  size_t level = indent(lines[i]);
+  std::string path = lines[i].substr(level);
+  for (size_t j = i; j-- > 0 && level > 0;) {
+    const size_t k = indent(lines[j]);
+    if (k >= level) continue;
+    const auto colon = lines[j].find(':', k);
+    path = lines[j].substr(k, colon == std::string::npos ? std::string::npos : colon - k) + "." + path;
+    level = k;
+  }
+  return path;
+}
+
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// Every rank must train the same configuration. An MPMD launch with other arguments per rank, or config files that
+// differ between nodes, would otherwise fail inside a collective (mismatched buffers: an MPI error dump) or train
+// inconsistently. Returns "" or one line naming the first rank and key that differ from rank 0's; every rank gets
+// the same answer.
+std::string config_disagreement(jepa::distributed::Control& control, const std::string& yaml) {
+  jepa::distributed::IoScope io(control);  // start-up: ranks may arrive late from a slow file system
+  const auto all = control.allgather_bytes(yaml, "configuration check");
+  for (size_t r = 1; r < all.size(); ++r) {
+    if (all[r] == all[0]) continue;
+    const auto root = split_lines(all[0]), other = split_lines(all[r]);
+    size_t i = 0;
+    while (i < root.size() && i < other.size() && root[i] == other[i]) ++i;
+    return "ranks disagree on the configuration: rank 0 has " + yaml_line_path(root, i) + ", rank " +
+           std::to_string(r) + " has " + yaml_line_path(other, i) +
+           " (every rank needs the same --config, overrides and config files)";
+  }
+  return "";
 }
 
 // Errors are one line; LibTorch's without their C++ backtrace.
@@ -75,6 +122,14 @@ int main(int argc, char** argv) {
     torch::set_num_threads(jepa::train::choose_threads(cfg.train.threads, world.local_size));
     jepa::train::install_stop_signals();
     jepa::distributed::Control control(world, cfg.dist.timeout_s, cfg.dist.io_timeout_s);
+    if (world.size > 1) {
+      // Every rank sees every configuration, so all fail alike: rank 0 says why, and no rank is left waiting.
+      const auto why = config_disagreement(control, jepa::config::to_yaml_string(cfg));
+      if (!why.empty()) {
+        if (world.rank == 0) std::cerr << "jepa_dist: error: " << why << "\n";
+        return 1;
+      }
+    }
     try {
       jepa::train::Trainer trainer(cfg, &control);
       trainer.fit();

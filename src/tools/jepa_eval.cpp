@@ -275,7 +275,10 @@ Loaded load_model(const Args& args, int64_t vocab_size, const std::string& vocab
     }
     if (!args.at_init) {
       weights = jepa::model::load_safetensors((cdir / "model.safetensors").string());
-      if (auto it = weights.find("context_encoder.emb.weight"); it != weights.end()) {
+      // The token embedding: tiny's name, else bert's / distilbert's.
+      auto it = weights.find("context_encoder.emb.weight");
+      if (it == weights.end()) it = weights.find("context_encoder.embeddings.word_embeddings.weight");
+      if (it != weights.end()) {
         if (vocab_size >= 0 && vocab_size != it->second.size(0))
           throw std::runtime_error(vocab_source + " has vocab_size " + std::to_string(vocab_size) +
                                    " but the checkpoint's embedding has " + std::to_string(it->second.size(0)) + " rows");
@@ -391,7 +394,13 @@ json evaluate(const Args& args) {
   std::string vocab_source;
   if (!args.data.empty()) {
     corpus = std::make_shared<jepa::data::CorpusReader>(args.data);
-    if (!args.vocab.empty()) corpus->check_vocab(jepa::data::sha256_file(args.vocab));
+    if (!args.vocab.empty()) {
+      try {  // one line naming the vocabulary too, not only the corpus
+        corpus->check_vocab(jepa::data::sha256_file(args.vocab));
+      } catch (const std::exception& e) {
+        throw std::runtime_error("--vocab '" + args.vocab + "': " + e.what());
+      }
+    }
     vocab_size = corpus->meta().vocab_size;
     vocab_source = "held-out corpus '" + args.data + "'";
   } else {
