@@ -60,6 +60,9 @@ class CorpusReader {
   std::vector<std::vector<int32_t>> docs(const std::vector<int64_t>& indices) const;
   // Throws when the corpus was made with another vocabulary.
   void check_vocab(const std::string& vocab_sha256) const;
+  // The same for a vocabulary file: one line naming it (`what`: where it came from, e.g. "data.vocab") and the
+  // corpus, also when the file cannot be read.
+  void check_vocab_file(const std::string& vocab_path, const std::string& what) const;
 
  private:
   struct Impl;

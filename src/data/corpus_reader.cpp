@@ -237,4 +237,12 @@ void CorpusReader::check_vocab(const std::string& vocab_sha256) const {
                           ", but the configured vocabulary has sha256 " + vocab_sha256);
 }
 
+void CorpusReader::check_vocab_file(const std::string& vocab_path, const std::string& what) const {
+  try {
+    check_vocab(sha256_file(vocab_path));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(what + " '" + vocab_path + "': " + e.what());
+  }
+}
+
 }  // namespace jepa::data

@@ -394,13 +394,7 @@ json evaluate(const Args& args) {
   std::string vocab_source;
   if (!args.data.empty()) {
     corpus = std::make_shared<jepa::data::CorpusReader>(args.data);
-    if (!args.vocab.empty()) {
-      try {  // one line naming the vocabulary too, not only the corpus
-        corpus->check_vocab(jepa::data::sha256_file(args.vocab));
-      } catch (const std::exception& e) {
-        throw std::runtime_error("--vocab '" + args.vocab + "': " + e.what());
-      }
-    }
+    if (!args.vocab.empty()) corpus->check_vocab_file(args.vocab, "--vocab");
     vocab_size = corpus->meta().vocab_size;
     vocab_source = "held-out corpus '" + args.data + "'";
   } else {

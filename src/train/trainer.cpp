@@ -17,18 +17,6 @@ namespace fs = std::filesystem;
 
 namespace jepa::train {
 
-namespace {
-// The corpus must have been prepared with `vocab` (jepa_prep records its SHA-256). One line naming the vocabulary
-// (`what`: the key it came from) and the corpus; also when the vocabulary cannot be read.
-void check_corpus_vocab(const data::CorpusReader& corpus, const std::string& vocab, const std::string& what) {
-  try {
-    corpus.check_vocab(data::sha256_file(vocab));
-  } catch (const std::exception& e) {
-    throw std::runtime_error(what + " '" + vocab + "': " + e.what());
-  }
-}
-}  // namespace
-
 Trainer::Trainer(config::Config cfg, distributed::Control* control)
     : cfg_(std::move(cfg)),
       config_yaml_(config::to_yaml_string(cfg_)),
@@ -58,7 +46,7 @@ Trainer::~Trainer() = default;
 void Trainer::build_data() {
   const auto& w = control_->world();
   auto corpus = std::make_shared<data::CorpusReader>(cfg_.data.path);
-  if (cfg_.data.vocab) check_corpus_vocab(*corpus, *cfg_.data.vocab, "data.vocab");
+  if (cfg_.data.vocab) corpus->check_vocab_file(*cfg_.data.vocab, "data.vocab");
   corpus_ = corpus;
   int64_t n_docs = cfg_.data.max_docs ? std::min(corpus_->size(), *cfg_.data.max_docs) : corpus_->size();
   const auto seed = static_cast<uint64_t>(cfg_.train.seed);
@@ -99,7 +87,7 @@ void Trainer::build_model() {
                                "max_position_embeddings " + std::to_string(hf->max_positions));
     const auto vocab = fs::path(cfg_.model.name) / "vocab.txt";
     if (fs::is_directory(cfg_.model.name) && fs::exists(vocab))
-      check_corpus_vocab(*corpus_, vocab.string(), "the model directory's vocabulary");
+      corpus_->check_vocab_file(vocab.string(), "the model directory's vocabulary");
   }
   model_->to(device_);
 }
