@@ -11,10 +11,12 @@ import json
 import os
 import pty
 import shutil
-import struct
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+
+from safetensors import safe_open
+from safetensors.numpy import load_file, save_file
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "golden"))
 import golden_util as gu  # noqa: E402
@@ -74,29 +76,6 @@ def settle():
 def files_of(d):
     """Every file under d with its bytes (to prove a failing run left d as it was)."""
     return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
-
-
-# ---- safetensors, by hand (header: u64 length, JSON; then the data) -------------------------------------------------
-
-def st_read(path):
-    b = path.read_bytes()
-    n = struct.unpack("<Q", b[:8])[0]
-    header = json.loads(b[8:8 + n])
-    data = b[8 + n:]
-    meta = header.pop("__metadata__", None)
-    return meta, {k: [v["dtype"], v["shape"], data[v["data_offsets"][0]:v["data_offsets"][1]]]
-                  for k, v in header.items()}
-
-
-def st_write(path, meta, tensors):
-    header, blobs, off = ({"__metadata__": meta} if meta else {}), [], 0
-    for name, (dtype, shape, raw) in tensors.items():
-        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [off, off + len(raw)]}
-        off += len(raw)
-        blobs.append(raw)
-    h = json.dumps(header).encode()
-    h += b" " * (-len(h) % 8)
-    path.write_bytes(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
 def main():
@@ -258,9 +237,12 @@ def main():
 
     def set_weights(edit):
         def mutate(d):
-            meta, t = st_read(d / "model.safetensors")
+            path = str(d / "model.safetensors")
+            with safe_open(path, "np") as f:
+                meta = f.metadata()
+            t = load_file(path)
             edit(t)
-            st_write(d / "model.safetensors", meta, t)
+            save_file(t, path, metadata=meta)
         return mutate
 
     def write(name, data):
@@ -301,9 +283,9 @@ def main():
         ("weights_missing_tensor", set_weights(lambda t: t.pop(q)), 1, ["weights_missing_tensor/model.safetensors", q]),
         ("weights_extra_tensor", set_weights(lambda t: t.update({"encoder.layer.7.output.dense.weight": t[q]})), 1,
          ["weights_extra_tensor/model.safetensors", "encoder.layer.7.output.dense.weight"]),
-        ("weights_misshapen", set_weights(lambda t: t[q].__setitem__(1, [16, 64])), 1,
+        ("weights_misshapen", set_weights(lambda t: t.update({q: t[q].reshape(16, 64)})), 1,
          ["weights_misshapen/model.safetensors", q, "[16, 64]"]),
-        ("weights_int", set_weights(lambda t: t[q].__setitem__(0, "I32")), 1,
+        ("weights_int", set_weights(lambda t: t.update({q: t[q].view("int32")})), 1,
          ["weights_int/model.safetensors", q, "dtype"]),
         ("weights_other_hidden", set_config(hidden_size=64, num_attention_heads=4), 1,
          ["weights_other_hidden/model.safetensors", "shape"]),
