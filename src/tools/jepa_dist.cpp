@@ -2,13 +2,13 @@
 //   jepa_dist [--config configs/smoke.yaml] [--print-config] [key=value | +key=value | ++key=value | ~key | group=option ...]
 // Exit codes: 0 done (or stopped cleanly by SIGTERM/SIGUSR1 after a checkpoint), 1 runtime error, 2 bad configuration.
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <torch/torch.h>
 
 #include "tools/cli_args.hpp"
+#include "config/compare.hpp"
 #include "config/compose.hpp"
 #include "config/config.hpp"
 #include "distributed/control.hpp"
@@ -24,33 +24,6 @@ void usage(std::ostream& out) {
          "  multi-process: mpirun -np N jepa_dist ... (see launch/run.sh and cluster/)\n";
 }
 
-// Line i of a block-style YAML document as "a.b.key: value" (its parents: the nearest lines above it with less
-// indentation); "(nothing)" past the end.
-std::string yaml_line_path(const std::vector<std::string>& lines, size_t i) {
-  if (i >= lines.size()) return "(nothing)";
-  auto indent = [](const std::string& l) {
-    const auto k = l.find_first_not_of(' ');
-    return k == std::string::npos ? l.size() : k;
-  };
-  size_t level = indent(lines[i]);
-  std::string path = lines[i].substr(level);
-  for (size_t j = i; j-- > 0 && level > 0;) {
-    const size_t k = indent(lines[j]);
-    if (k >= level) continue;
-    const auto colon = lines[j].find(':', k);
-    path = lines[j].substr(k, colon == std::string::npos ? std::string::npos : colon - k) + "." + path;
-    level = k;
-  }
-  return path;
-}
-
-std::vector<std::string> split_lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
 // Every rank must train the same configuration. An MPMD launch with other arguments per rank, or config files that
 // differ between nodes, would otherwise fail inside a collective (mismatched buffers: an MPI error dump) or train
 // inconsistently. Returns "" or one line naming the first rank and key that differ from rank 0's; every rank gets
@@ -60,11 +33,9 @@ std::string config_disagreement(jepa::distributed::Control& control, const std::
   const auto all = control.allgather_bytes(yaml, "configuration check");
   for (size_t r = 1; r < all.size(); ++r) {
     if (all[r] == all[0]) continue;
-    const auto root = split_lines(all[0]), other = split_lines(all[r]);
-    size_t i = 0;
-    while (i < root.size() && i < other.size() && root[i] == other[i]) ++i;
-    return "ranks disagree on the configuration: rank 0 has " + yaml_line_path(root, i) + ", rank " +
-           std::to_string(r) + " has " + yaml_line_path(other, i) +
+    const auto d = jepa::config::first_difference(all[0], all[r]);
+    return "ranks disagree on the configuration: rank 0 has " + (d ? d->first : std::string("(same settings)")) +
+           ", rank " + std::to_string(r) + " has " + (d ? d->second : std::string("(other text)")) +
            " (every rank needs the same --config, overrides and config files)";
   }
   return "";
