@@ -6,13 +6,10 @@
 
 namespace jepa::objective {
 
-torch::Tensor masked_distance_sum(const torch::Tensor& pred, const torch::Tensor& target, const torch::Tensor& index,
-                                  const std::string& loss) {
-  if (pred.scalar_type() != torch::kFloat || target.scalar_type() != torch::kFloat)
-    return masked_distance_sum(pred.to(torch::kFloat), target.to(torch::kFloat), index, loss);
-  const auto D = pred.size(-1);
-  if (index.numel() == 0) return pred.sum() * 0.0;
-  const auto p = pred.reshape({-1, D}).index_select(0, index), t = target.reshape({-1, D}).index_select(0, index);
+torch::Tensor distance_sum(const torch::Tensor& p, const torch::Tensor& t, const std::string& loss) {
+  if (p.scalar_type() != torch::kFloat || t.scalar_type() != torch::kFloat)
+    return distance_sum(p.to(torch::kFloat), t.to(torch::kFloat), loss);
+  if (p.size(0) == 0) return p.sum() * 0.0;
   torch::Tensor dist;
   if (loss == "cosine") {
     namespace F = torch::nn::functional;
@@ -26,6 +23,12 @@ torch::Tensor masked_distance_sum(const torch::Tensor& pred, const torch::Tensor
     throw std::runtime_error("jepa.loss '" + loss + "' is not one of cosine, mse, smooth_l1");
   }
   return dist.sum();
+}
+
+torch::Tensor masked_distance_sum(const torch::Tensor& pred, const torch::Tensor& target, const torch::Tensor& index,
+                                  const std::string& loss) {
+  const auto D = pred.size(-1);
+  return distance_sum(pred.reshape({-1, D}).index_select(0, index), target.reshape({-1, D}).index_select(0, index), loss);
 }
 
 std::pair<torch::Tensor, int64_t> masked_cosine_sum(const torch::Tensor& pred, const torch::Tensor& target,
@@ -52,17 +55,21 @@ std::optional<std::vector<int64_t>> JepaObjective::term_counts(const data::Batch
 }
 
 Output JepaObjective::compute(model::JepaImpl& model, const data::Batch& b) {
-  auto pred = model.predictor(model.context_encoder->forward(b.masked_input_ids, b.attention_mask));
+  const auto hidden = model.context_encoder->forward(b.masked_input_ids, b.attention_mask);
+  const auto D = hidden.size(-1);
+  // The predictor acts on each position alone and only masked positions enter the terms, so it runs on those rows
+  // only: the same values and gradients for a fraction of its work (design.md §1.4).
+  const auto pred = model.predictor(hidden.reshape({-1, D}).index_select(0, b.masked_index));
   torch::Tensor target;
   {
     torch::NoGradGuard no_grad;
     target = targets_->build(*model.target_encoder, b.input_ids, b.attention_mask);
+    target = target.reshape({-1, target.size(-1)}).index_select(0, b.masked_index);
   }
   Output out;
-  out.terms.push_back({"jepa", masked_distance_sum(pred, target, b.masked_index, loss_), b.masked});
+  out.terms.push_back({"jepa", distance_sum(pred, target, loss_), b.masked});
   if (vc_weight_ > 0) {  // VICReg on the predictions at the masked positions of the global batch
-    const auto D = pred.size(-1);
-    const auto vc = variance_covariance(pred.reshape({-1, D}).index_select(0, b.masked_index), collectives(), var_target_);
+    const auto vc = variance_covariance(pred, collectives(), var_target_);
     out.terms.push_back(once_term(collectives(), "variance", vc.variance, vc_weight_));
     out.terms.push_back(once_term(collectives(), "covariance", vc.covariance, vc_weight_));
   }

@@ -17,6 +17,8 @@
 
 namespace jepa::objective {
 
+// Σ over the rows of p and t [N, D] of the `loss` distance; N = 0 gives 0 with a graph (never NaN).
+torch::Tensor distance_sum(const torch::Tensor& p, const torch::Tensor& t, const std::string& loss);
 // Σ over the positions `index` (flat indices into pred/target's leading dims, Batch::masked_index) of the `loss`
 // distance between pred and target [.., D]. The index is made on the host, so nothing waits for the device; an
 // empty index gives 0 with a graph (never NaN).
