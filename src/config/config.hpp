@@ -79,6 +79,8 @@ struct DataConfig {
   int64_t max_length = 128;
   std::optional<std::string> vocab;     // if set, the corpus must have been made with this vocab.txt
   std::optional<int64_t> max_docs;
+  bool group_by_length = false;  // sort each window of global batches by length: less padding, another batch order
+  int64_t length_window = 64;    // global batches per sorting window (data.group_by_length; design.md §3)
 };
 
 struct DistConfig {

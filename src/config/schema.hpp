@@ -63,6 +63,8 @@ void visit_fields(C& c, F&& f) {
   f("data", "max_length", c.data.max_length);
   f("data", "vocab", c.data.vocab);
   f("data", "max_docs", c.data.max_docs);
+  f("data", "group_by_length", c.data.group_by_length);
+  f("data", "length_window", c.data.length_window);
 
   f("dist", "backend", c.dist.backend);
   f("dist", "bucket_mb", c.dist.bucket_mb);

@@ -126,6 +126,7 @@ void validate(const Config& c) {
   at_least("data.max_length", d.max_length, 3);  // [CLS] + at least one token + [SEP]
   if (d.vocab) non_empty("data.vocab", *d.vocab);
   if (d.max_docs) at_least("data.max_docs", *d.max_docs, 1);
+  at_least("data.length_window", d.length_window, 1);
   // model.name: a built-in kind, else a local Hugging Face model directory (whose config.json gives the
   // architecture and its max_position_embeddings; checked when the encoder is built).
   // The names are the backbone table's (model/encoder.cpp); spelled here because jepa_config sits below jepa_model.

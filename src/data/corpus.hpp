@@ -58,6 +58,8 @@ class CorpusReader {
   const CorpusMeta& meta() const;
   std::vector<int32_t> doc(int64_t i) const;
   std::vector<std::vector<int32_t>> docs(const std::vector<int64_t>& indices) const;
+  // Token counts of the documents asked for: a read of their offsets only.
+  std::vector<int64_t> lengths(const std::vector<int64_t>& indices) const;
   // Throws when the corpus was made with another vocabulary.
   void check_vocab(const std::string& vocab_sha256) const;
   // The same for a vocabulary file: one line naming it (`what`: where it came from, e.g. "data.vocab") and the

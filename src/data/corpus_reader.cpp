@@ -98,6 +98,26 @@ struct CorpusReader::Impl {
     read_string_attr(path, root, "created_by", meta.created_by);
   }
 
+  // offsets[i], offsets[i+1] of every document in `indices`, interleaved: one point selection, in the listed order.
+  std::vector<int64_t> bounds(const std::vector<int64_t>& indices) const {
+    for (int64_t i : indices) check_index(i);
+    const size_t n = indices.size();
+    std::vector<int64_t> out(2 * n);
+    if (n == 0) return out;
+    std::vector<hsize_t> coords(2 * n);
+    for (size_t k = 0; k < n; ++k) {
+      coords[2 * k] = static_cast<hsize_t>(indices[k]);
+      coords[2 * k + 1] = static_cast<hsize_t>(indices[k]) + 1;
+    }
+    Handle fspace = space_handle(H5Dget_space(offsets));
+    const hsize_t count = 2 * n;
+    Handle mspace = space_handle(H5Screate_simple(1, &count, nullptr));
+    if (H5Sselect_elements(fspace, H5S_SELECT_SET, count, coords.data()) < 0 ||
+        H5Dread(offsets, H5T_NATIVE_INT64, mspace, fspace, H5P_DEFAULT, out.data()) < 0)
+      fail(path, with_detail("cannot read /offsets"));
+    return out;
+  }
+
   void check_index(int64_t i) const {
     if (i < 0 || i >= meta.n_docs)
       throw std::out_of_range("corpus '" + path + "': document " + std::to_string(i) + " out of range [0, " +
@@ -167,24 +187,10 @@ std::vector<std::vector<int32_t>> CorpusReader::docs(const std::vector<int64_t>&
   const auto& m = *impl_;
   std::vector<std::vector<int32_t>> out(indices.size());
   if (indices.empty()) return out;
-  for (int64_t i : indices) m.check_index(i);
 
-  // 1. offsets[i], offsets[i+1] of every requested doc: one point selection, read in the listed order.
+  // 1. offsets[i], offsets[i+1] of every requested doc.
   const size_t n = indices.size();
-  std::vector<hsize_t> coords(2 * n);
-  for (size_t k = 0; k < n; ++k) {
-    coords[2 * k] = static_cast<hsize_t>(indices[k]);
-    coords[2 * k + 1] = static_cast<hsize_t>(indices[k]) + 1;
-  }
-  std::vector<int64_t> bounds(2 * n);
-  {
-    Handle fspace = space_handle(H5Dget_space(m.offsets));
-    const hsize_t count = 2 * n;
-    Handle mspace = space_handle(H5Screate_simple(1, &count, nullptr));
-    if (H5Sselect_elements(fspace, H5S_SELECT_SET, count, coords.data()) < 0 ||
-        H5Dread(m.offsets, H5T_NATIVE_INT64, mspace, fspace, H5P_DEFAULT, bounds.data()) < 0)
-      fail(m.path, with_detail("cannot read /offsets"));
-  }
+  const auto bounds = m.bounds(indices);
 
   // 2. Tokens: the union of the distinct non-empty ranges, which HDF5 returns in file order.
   struct Range {
@@ -227,6 +233,14 @@ std::vector<std::vector<int32_t>> CorpusReader::docs(const std::vector<int64_t>&
     const auto p = static_cast<std::ptrdiff_t>(pos[static_cast<size_t>(it - ranges.begin())]);
     out[k].assign(buf.begin() + p, buf.begin() + p + (b - a));
   }
+  return out;
+}
+
+std::vector<int64_t> CorpusReader::lengths(const std::vector<int64_t>& indices) const {
+  quiet_hdf5();
+  const auto b = impl_->bounds(indices);
+  std::vector<int64_t> out(indices.size());
+  for (size_t k = 0; k < out.size(); ++k) out[k] = b[2 * k + 1] - b[2 * k];
   return out;
 }
 

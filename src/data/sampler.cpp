@@ -1,5 +1,6 @@
 #include "data/sampler.hpp"
 
+#include <algorithm>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -32,14 +33,49 @@ std::vector<int64_t> DistributedSampler::permutation(int64_t epoch) const {
   return perm;
 }
 
+void DistributedSampler::group_by_length(int64_t window, LengthFn lengths) {
+  if (window < 1) throw std::invalid_argument("sampler: length window must be at least 1");
+  window_ = window;
+  lengths_ = std::move(lengths);
+}
+
+const std::vector<int64_t>& DistributedSampler::window_order(int64_t epoch, int64_t w) const {
+  if (cached_window_key_ == std::make_pair(epoch, w)) return cached_window_;
+  if (epoch != cached_epoch_) permutation(epoch);
+  const int64_t G = global_batch();
+  const int64_t n_batches = std::min(window_, batches_per_epoch() - w * window_);
+  const auto begin = cached_perm_.begin() + w * window_ * G;
+  const std::vector<int64_t> docs(begin, begin + n_batches * G);
+  const auto len = lengths_(docs);
+  std::vector<size_t> order(docs.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return len[a] < len[b]; });
+  std::vector<int64_t> batches(static_cast<size_t>(n_batches));
+  std::iota(batches.begin(), batches.end(), 0);
+  Rng rng(derive_seed({0x6c677270ULL /* "lgrp" */, seed_, static_cast<uint64_t>(epoch), static_cast<uint64_t>(w)}));
+  for (int64_t i = n_batches - 1; i > 0; --i)
+    std::swap(batches[static_cast<size_t>(i)], batches[static_cast<size_t>(rng.below(static_cast<uint64_t>(i + 1)))]);
+  cached_window_.clear();
+  for (const int64_t g : batches)
+    for (int64_t k = 0; k < G; ++k) cached_window_.push_back(docs[order[static_cast<size_t>(g * G + k)]]);
+  cached_window_key_ = {epoch, w};
+  return cached_window_;
+}
+
 std::vector<SampleRef> DistributedSampler::local_batch(int64_t step) const {
   const int64_t epoch = epoch_of(step);
   const int64_t in_epoch = step % batches_per_epoch();
   if (epoch != cached_epoch_) permutation(epoch);
+  const std::vector<int64_t>* order = &cached_perm_;
+  int64_t g = in_epoch;  // the global batch's position in `order`
+  if (window_ > 0) {
+    order = &window_order(epoch, in_epoch / window_);
+    g = in_epoch % window_;
+  }
   std::vector<SampleRef> out;
   out.reserve(static_cast<size_t>(batch_));
-  const int64_t first = in_epoch * global_batch() + rank_ * batch_;
-  for (int64_t i = 0; i < batch_; ++i) out.push_back({cached_perm_[static_cast<size_t>(first + i)], epoch});
+  const int64_t first = g * global_batch() + rank_ * batch_;
+  for (int64_t i = 0; i < batch_; ++i) out.push_back({(*order)[static_cast<size_t>(first + i)], epoch});
   return out;
 }
 

@@ -4,6 +4,7 @@
 // of that permutation (G = batch_per_rank * world); rank r takes the contiguous slice [r*B, (r+1)*B).
 // Everything is index arithmetic on the global step, so the only data state to checkpoint is the step.
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace jepa::data {
@@ -27,12 +28,26 @@ class DistributedSampler {
   // The epoch's order of all documents (a pure function of seed and epoch).
   std::vector<int64_t> permutation(int64_t epoch) const;
 
+  // Length grouping (data.group_by_length, design.md §3): each window of `window` consecutive global batches of the
+  // epoch's order is sorted by document length and cut into global batches again, and their order within the window
+  // is shuffled (seeded by seed, epoch, window). An epoch uses the same documents as without grouping; a batch holds
+  // documents of similar length, so less padding. `lengths(docs)` gives their token counts. Still a pure function of
+  // the step, and rank r still takes slice r of the global batch.
+  using LengthFn = std::function<std::vector<int64_t>(const std::vector<int64_t>&)>;
+  void group_by_length(int64_t window, LengthFn lengths);
+
  private:
   int64_t n_docs_, batch_;
   int rank_, world_;
   uint64_t seed_;
   mutable int64_t cached_epoch_ = -1;
   mutable std::vector<int64_t> cached_perm_;
+  int64_t window_ = 0;  // 0: no length grouping
+  LengthFn lengths_;
+  // The global batches of one window, in their shuffled order, concatenated (key: epoch, window index).
+  mutable std::pair<int64_t, int64_t> cached_window_key_{-1, -1};
+  mutable std::vector<int64_t> cached_window_;
+  const std::vector<int64_t>& window_order(int64_t epoch, int64_t w) const;
 };
 
 }  // namespace jepa::data

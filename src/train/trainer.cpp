@@ -72,8 +72,16 @@ void Trainer::build_data() {
   }
   // Each step reads this rank's grad_accum x batch_size documents; step() splits them into micro-batches.
   const int64_t per_rank = cfg_.train.batch_size * cfg_.train.grad_accum;
-  loader_ = std::make_unique<data::Loader>(corpus_, data::DistributedSampler(n_docs, per_rank, w.rank, w.size, seed),
-                                           cfg_.data.max_length, mask, seed);
+  data::DistributedSampler sampler(n_docs, per_rank, w.rank, w.size, seed);
+  if (cfg_.data.group_by_length) {
+    const int64_t cap = cfg_.data.max_length - 2;  // bodies are cut to this: longer ones pad alike
+    sampler.group_by_length(cfg_.data.length_window, [corpus = corpus_, cap](const std::vector<int64_t>& docs) {
+      auto len = corpus->lengths(docs);
+      for (auto& l : len) l = std::min(l, cap);
+      return len;
+    });
+  }
+  loader_ = std::make_unique<data::Loader>(corpus_, std::move(sampler), cfg_.data.max_length, mask, seed);
 }
 
 // The model from train.seed (design.md §1.3), on this rank's device.

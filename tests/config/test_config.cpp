@@ -441,7 +441,7 @@ TEST(ConfigRoundTrip, EveryKeyInOutputOrder) {
       "train.objective", "train.steps", "train.batch_size", "train.grad_accum", "train.log_every", "train.save_every", "train.seed",
       "train.device", "train.threads", "train.keep_checkpoints", "train.resume", "train.detect_anomaly",
       "train.precision", "train.on_nonfinite", "train.note",
-      "data.path", "data.max_length", "data.vocab", "data.max_docs",
+      "data.path", "data.max_length", "data.vocab", "data.max_docs", "data.group_by_length", "data.length_window",
       "dist.backend", "dist.bucket_mb", "dist.overlap", "dist.check_sync_every", "dist.timeout_s",
       "dist.io_timeout_s", "dist.grad_dtype", "dist.fault",
       "eval.every", "eval.data", "eval.docs", "eval.batch_size",

@@ -403,3 +403,16 @@ TEST_F(Corpus, ErrorWrongVocab) {
 }
 
 }  // namespace
+
+TEST_F(Corpus, LengthsAreTheDocumentSizesInTheOrderAsked) {  // what data.group_by_length sorts by
+  const Docs docs = random_docs(300, 14, 5);  // within test_meta()'s max_length - 2
+  write_corpus(path("c.h5"), docs);
+  CorpusReader r(path("c.h5"));
+  const std::vector<int64_t> ask = {299, 0, 17, 17, 150};
+  const auto len = r.lengths(ask);
+  ASSERT_EQ(len.size(), ask.size());
+  for (size_t k = 0; k < ask.size(); ++k)
+    EXPECT_EQ(len[k], static_cast<int64_t>(docs[static_cast<size_t>(ask[k])].size())) << "doc " << ask[k];
+  EXPECT_TRUE(r.lengths({}).empty());
+  EXPECT_THROW(r.lengths({300}), std::out_of_range);
+}

@@ -39,6 +39,8 @@ def main():
         "vicreg": ["jepa.vc_weight=0.5", "jepa.loss=mse"],
         # identical-layer start (rank 0's broadcast) and the predictor's own AdamW group
         "shared_init_predictor_lr": ["model.init=shared", "optim.predictor_lr_mult=10", "jepa.ema_schedule=linear"],
+        # length-grouped global batches: rank r still takes slice r of the same global batch
+        "group_by_length": ["data.group_by_length=true", "data.length_window=4"],
     }
     for opt, keys in options.items():
         runs[f"1x2B {opt}"] = (1, [f"train.batch_size={2 * B}", *keys], None, None)
