@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Side-by-side throughput: jepa_dist vs the reference algorithm in PyTorch, same config, same CPU threads.
 
-  python3 bench/bench_vs_reference.py [--steps 60] [--threads 2] [--batch 8] [--max-length 128]
+  python3 bench/bench_vs_reference.py [--steps 60] [--threads 2] [--batch 8] [--max-length 128] [--group-by-length]
 
 Both train the smoke preset (tiny 4-layer encoder, dim 256) on datasets/shipped.txt. The reference side is
 tests/golden/reference_jepa.py driven the way the reference script drives itself: HF tokenizer + Python span masks per
 batch (its whole data path is timed, as ours is). Tokens/s counts real (non-pad) tokens; the first steps are warm-up.
-Prints `metric ours reference ratio`.
+--group-by-length turns on our data.group_by_length (length-grouped batches: less padding, another batch order; the
+reference keeps its own order). Prints `metric ours reference ratio`.
 """
 import argparse
 import json
@@ -28,7 +29,8 @@ def run_ours(args, corpus, work):
     cmd = [str(ROOT / "build/src/tools/jepa_dist"), "--config", str(ROOT / "configs/smoke.yaml"),
            f"data.path={corpus}", f"train.steps={args.steps}", f"train.batch_size={args.batch}",
            f"data.max_length={args.max_length}", f"train.threads={args.threads}", "train.log_every=1",
-           f"train.save_every={args.steps}", "train.device=cpu", f"run.dir={run_dir}"]
+           f"train.save_every={args.steps}", "train.device=cpu", f"run.dir={run_dir}",
+           f"data.group_by_length={str(args.group_by_length).lower()}"]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     rows = [json.loads(l) for l in (run_dir / "metrics.jsonl").read_text().splitlines()]
     timed = rows[args.warmup:]
@@ -72,6 +74,7 @@ def main():
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--max-length", type=int, default=128)
+    p.add_argument("--group-by-length", action="store_true", help="our data.group_by_length=true")
     args = p.parse_args()
     import golden_util as gu
     work = ROOT / "build" / "bench"
@@ -80,7 +83,8 @@ def main():
     ours, _ = run_ours(args, corpus, work)
     reference = run_reference(args, ROOT / "datasets" / "shipped.txt")
     print(f"# smoke preset, {args.steps} steps ({args.warmup} warm-up), batch {args.batch}, "
-          f"max_length {args.max_length}, {args.threads} CPU threads")
+          f"max_length {args.max_length}, {args.threads} CPU threads"
+          + (", ours with data.group_by_length" if args.group_by_length else ""))
     print(f"{'metric':<12} {'ours':>10} {'reference':>10} {'ratio':>7}")
     print(f"{'tokens/s':<12} {ours:>10.0f} {reference:>10.0f} {ours / reference:>7.2f}")
 
