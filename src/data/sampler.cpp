@@ -9,6 +9,16 @@
 
 namespace jepa::data {
 
+namespace {
+// Fisher-Yates with our own RNG: identical on every platform and every rank.
+void shuffle(std::vector<int64_t>& v, Rng& rng) {
+  for (auto i = static_cast<int64_t>(v.size()) - 1; i > 0; --i) {
+    const auto j = static_cast<int64_t>(rng.below(static_cast<uint64_t>(i + 1)));
+    std::swap(v[static_cast<size_t>(i)], v[static_cast<size_t>(j)]);
+  }
+}
+}  // namespace
+
 DistributedSampler::DistributedSampler(int64_t n_docs, int64_t batch_per_rank, int rank, int world, uint64_t seed)
     : n_docs_(n_docs), batch_(batch_per_rank), rank_(rank), world_(world), seed_(seed) {
   if (batch_ < 1 || world_ < 1 || rank_ < 0 || rank_ >= world_)
@@ -22,12 +32,8 @@ std::vector<int64_t> DistributedSampler::permutation(int64_t epoch) const {
   if (epoch == cached_epoch_) return cached_perm_;
   std::vector<int64_t> perm(static_cast<size_t>(n_docs_));
   std::iota(perm.begin(), perm.end(), 0);
-  // Fisher-Yates with our own RNG: identical on every platform and every rank.
   Rng rng(derive_seed({0x7065726dULL /* "perm" */, seed_, static_cast<uint64_t>(epoch)}));
-  for (int64_t i = n_docs_ - 1; i > 0; --i) {
-    const auto j = static_cast<int64_t>(rng.below(static_cast<uint64_t>(i + 1)));
-    std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(j)]);
-  }
+  shuffle(perm, rng);
   cached_epoch_ = epoch;
   cached_perm_ = perm;
   return perm;
@@ -53,8 +59,7 @@ const std::vector<int64_t>& DistributedSampler::window_order(int64_t epoch, int6
   std::vector<int64_t> batches(static_cast<size_t>(n_batches));
   std::iota(batches.begin(), batches.end(), 0);
   Rng rng(derive_seed({0x6c677270ULL /* "lgrp" */, seed_, static_cast<uint64_t>(epoch), static_cast<uint64_t>(w)}));
-  for (int64_t i = n_batches - 1; i > 0; --i)
-    std::swap(batches[static_cast<size_t>(i)], batches[static_cast<size_t>(rng.below(static_cast<uint64_t>(i + 1)))]);
+  shuffle(batches, rng);
   cached_window_.clear();
   for (const int64_t g : batches)
     for (int64_t k = 0; k < G; ++k) cached_window_.push_back(docs[order[static_cast<size_t>(g * G + k)]]);
