@@ -71,6 +71,7 @@ struct TrainConfig {
   bool detect_anomaly = false;     // autograd anomaly detection (debugging; slow)
   std::string precision = "fp32";  // fp32 | bf16 (CUDA autocast; master weights, optimizer and EMA stay fp32)
   std::string on_nonfinite = "stop";  // stop | skip: a step whose gradient norm is not finite (NaN/inf loss)
+  bool profile = false;            // time each phase of the step (metrics.jsonl time_*); waits for the device
   std::optional<std::string> note;
 };
 
@@ -81,12 +82,14 @@ struct DataConfig {
   std::optional<int64_t> max_docs;
   bool group_by_length = false;  // sort each window of global batches by length: less padding, another batch order
   int64_t length_window = 64;    // global batches per sorting window (data.group_by_length; design.md §3)
+  bool prefetch = true;          // build the next step's batch on a worker thread while this step runs
 };
 
 struct DistConfig {
   std::string backend = "auto";    // auto | mpi | nccl
   double bucket_mb = 25;           // gradient bucket size
   bool overlap = true;             // all-reduce buckets during backward (false: after backward)
+  bool sparse_embedding = true;    // all-reduce only the token-embedding rows some rank's batch touched (exact)
   int64_t check_sync_every = 100;  // steps between cross-rank weight checksums (0 = only at checkpoints)
   double timeout_s = 300;          // a collective slower than this aborts the job
   double io_timeout_s = 3600;      // the same for waits that cover file I/O (start-up, checkpoint writes)

@@ -57,6 +57,7 @@ void visit_fields(C& c, F&& f) {
   f("train", "detect_anomaly", c.train.detect_anomaly);
   f("train", "precision", c.train.precision);
   f("train", "on_nonfinite", c.train.on_nonfinite);
+  f("train", "profile", c.train.profile);
   f("train", "note", c.train.note);
 
   f("data", "path", c.data.path);
@@ -65,10 +66,12 @@ void visit_fields(C& c, F&& f) {
   f("data", "max_docs", c.data.max_docs);
   f("data", "group_by_length", c.data.group_by_length);
   f("data", "length_window", c.data.length_window);
+  f("data", "prefetch", c.data.prefetch);
 
   f("dist", "backend", c.dist.backend);
   f("dist", "bucket_mb", c.dist.bucket_mb);
   f("dist", "overlap", c.dist.overlap);
+  f("dist", "sparse_embedding", c.dist.sparse_embedding);
   f("dist", "check_sync_every", c.dist.check_sync_every);
   f("dist", "timeout_s", c.dist.timeout_s);
   f("dist", "io_timeout_s", c.dist.io_timeout_s);

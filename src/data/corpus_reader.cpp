@@ -126,6 +126,7 @@ struct CorpusReader::Impl {
 };
 
 CorpusReader::CorpusReader(const std::string& path) : impl_(std::make_unique<Impl>()) {
+  const std::lock_guard<std::mutex> lock(hdf5_mutex());
   quiet_hdf5();
   auto& m = *impl_;
   m.path = path;
@@ -183,6 +184,7 @@ const CorpusMeta& CorpusReader::meta() const { return impl_->meta; }
 std::vector<int32_t> CorpusReader::doc(int64_t i) const { return std::move(docs({i})[0]); }
 
 std::vector<std::vector<int32_t>> CorpusReader::docs(const std::vector<int64_t>& indices) const {
+  const std::lock_guard<std::mutex> lock(hdf5_mutex());
   quiet_hdf5();
   const auto& m = *impl_;
   std::vector<std::vector<int32_t>> out(indices.size());
@@ -237,6 +239,7 @@ std::vector<std::vector<int32_t>> CorpusReader::docs(const std::vector<int64_t>&
 }
 
 std::vector<int64_t> CorpusReader::lengths(const std::vector<int64_t>& indices) const {
+  const std::lock_guard<std::mutex> lock(hdf5_mutex());
   quiet_hdf5();
   const auto b = impl_->bounds(indices);
   std::vector<int64_t> out(indices.size());

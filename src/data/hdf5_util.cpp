@@ -11,6 +11,11 @@ namespace jepa::data::h5 {
 
 void quiet_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
+std::mutex& hdf5_mutex() {
+  static std::mutex m;
+  return m;
+}
+
 std::string hdf5_detail() {
   std::string out;
   H5Ewalk2(

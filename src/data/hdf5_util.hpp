@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -16,6 +17,10 @@ constexpr int64_t kFormatVersion = 1;
 // Silences HDF5's automatic error printing. The setting is per thread in thread-safe builds, so every entry
 // point calls it (it is cheap).
 void quiet_hdf5();
+
+// Held by every read of an open corpus: Debian's HDF5 is not built thread-safe, and the batch prefetcher
+// (data.prefetch) reads on a worker thread while the main thread may open or read other files.
+std::mutex& hdf5_mutex();
 
 // The innermost message on HDF5's error stack (e.g. "truncated file: eof = 96, ..."), flattened to one line.
 // Must be called right after the failing call: every API call clears the stack.

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "data/permutation.hpp"
 #include "data/rng.hpp"
 
 namespace jepa::data {
@@ -28,15 +29,16 @@ DistributedSampler::DistributedSampler(int64_t n_docs, int64_t batch_per_rank, i
                                 std::to_string(global_batch()) + " = batch_size x world)");
 }
 
+KeyedPermutation DistributedSampler::order(int64_t epoch) const {
+  return KeyedPermutation(static_cast<uint64_t>(n_docs_),
+                          derive_seed({0x7065726dULL /* "perm" */, seed_, static_cast<uint64_t>(epoch)}));
+}
+
 std::vector<int64_t> DistributedSampler::permutation(int64_t epoch) const {
-  if (epoch == cached_epoch_) return cached_perm_;
-  std::vector<int64_t> perm(static_cast<size_t>(n_docs_));
-  std::iota(perm.begin(), perm.end(), 0);
-  Rng rng(derive_seed({0x7065726dULL /* "perm" */, seed_, static_cast<uint64_t>(epoch)}));
-  shuffle(perm, rng);
-  cached_epoch_ = epoch;
-  cached_perm_ = perm;
-  return perm;
+  const auto perm = order(epoch);
+  std::vector<int64_t> out(static_cast<size_t>(n_docs_));
+  for (uint64_t i = 0; i < out.size(); ++i) out[i] = static_cast<int64_t>(perm(i));
+  return out;
 }
 
 void DistributedSampler::group_by_length(int64_t window, LengthFn lengths) {
@@ -47,11 +49,11 @@ void DistributedSampler::group_by_length(int64_t window, LengthFn lengths) {
 
 const std::vector<int64_t>& DistributedSampler::window_order(int64_t epoch, int64_t w) const {
   if (cached_window_key_ == std::make_pair(epoch, w)) return cached_window_;
-  if (epoch != cached_epoch_) permutation(epoch);
   const int64_t G = global_batch();
   const int64_t n_batches = std::min(window_, batches_per_epoch() - w * window_);
-  const auto begin = cached_perm_.begin() + w * window_ * G;
-  const std::vector<int64_t> docs(begin, begin + n_batches * G);
+  const auto perm = order(epoch);
+  std::vector<int64_t> docs(static_cast<size_t>(n_batches * G));
+  for (size_t i = 0; i < docs.size(); ++i) docs[i] = static_cast<int64_t>(perm(static_cast<uint64_t>(w * window_ * G) + i));
   const auto len = lengths_(docs);
   std::vector<size_t> order(docs.size());
   std::iota(order.begin(), order.end(), 0);
@@ -70,17 +72,17 @@ const std::vector<int64_t>& DistributedSampler::window_order(int64_t epoch, int6
 std::vector<SampleRef> DistributedSampler::local_batch(int64_t step) const {
   const int64_t epoch = epoch_of(step);
   const int64_t in_epoch = step % batches_per_epoch();
-  if (epoch != cached_epoch_) permutation(epoch);
-  const std::vector<int64_t>* order = &cached_perm_;
-  int64_t g = in_epoch;  // the global batch's position in `order`
-  if (window_ > 0) {
-    order = &window_order(epoch, in_epoch / window_);
-    g = in_epoch % window_;
-  }
   std::vector<SampleRef> out;
   out.reserve(static_cast<size_t>(batch_));
-  const int64_t first = g * global_batch() + rank_ * batch_;
-  for (int64_t i = 0; i < batch_; ++i) out.push_back({(*order)[static_cast<size_t>(first + i)], epoch});
+  if (window_ > 0) {
+    const auto& window = window_order(epoch, in_epoch / window_);
+    const int64_t first = (in_epoch % window_) * global_batch() + rank_ * batch_;
+    for (int64_t i = 0; i < batch_; ++i) out.push_back({window[static_cast<size_t>(first + i)], epoch});
+  } else {
+    const auto perm = order(epoch);
+    const int64_t first = in_epoch * global_batch() + rank_ * batch_;
+    for (int64_t i = 0; i < batch_; ++i) out.push_back({static_cast<int64_t>(perm(static_cast<uint64_t>(first + i))), epoch});
+  }
   return out;
 }
 

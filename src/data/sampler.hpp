@@ -1,11 +1,14 @@
 #pragma once
 // Which documents each rank reads at each step (DistributedSampler semantics, drop_last).
-// Global order = a seeded permutation per epoch; global batch g of an epoch is positions [g*G, (g+1)*G)
+// Global order = a seeded permutation per epoch (a KeyedPermutation, computed per index: nothing of the corpus's
+// size is held); global batch g of an epoch is positions [g*G, (g+1)*G)
 // of that permutation (G = batch_per_rank * world); rank r takes the contiguous slice [r*B, (r+1)*B).
 // Everything is index arithmetic on the global step, so the only data state to checkpoint is the step.
 #include <cstdint>
 #include <functional>
 #include <vector>
+
+#include "data/permutation.hpp"
 
 namespace jepa::data {
 
@@ -25,7 +28,7 @@ class DistributedSampler {
 
   // This rank's samples of global batch number `step` (counted from the start of training).
   std::vector<SampleRef> local_batch(int64_t step) const;
-  // The epoch's order of all documents (a pure function of seed and epoch).
+  // The epoch's order of all documents (a pure function of seed and epoch), materialised (tests, tools).
   std::vector<int64_t> permutation(int64_t epoch) const;
 
   // Length grouping (data.group_by_length, design.md §3): each window of `window` consecutive global batches of the
@@ -40,14 +43,13 @@ class DistributedSampler {
   int64_t n_docs_, batch_;
   int rank_, world_;
   uint64_t seed_;
-  mutable int64_t cached_epoch_ = -1;
-  mutable std::vector<int64_t> cached_perm_;
   int64_t window_ = 0;  // 0: no length grouping
   LengthFn lengths_;
   // The global batches of one window, in their shuffled order, concatenated (key: epoch, window index).
   mutable std::pair<int64_t, int64_t> cached_window_key_{-1, -1};
   mutable std::vector<int64_t> cached_window_;
   const std::vector<int64_t>& window_order(int64_t epoch, int64_t w) const;
+  KeyedPermutation order(int64_t epoch) const;
 };
 
 }  // namespace jepa::data

@@ -133,15 +133,20 @@ std::vector<int64_t> Control::PendingSum::wait() {
   return state_->values;
 }
 
-Control::PendingSum Control::start_sum(std::vector<int64_t> values, const char* what) {
-  auto st = std::make_unique<PendingSum::State>();
-  st->control = this;
-  st->values = std::move(values);
-  st->what = what;
+Control::PendingSum Control::start_reduce(std::vector<int64_t> values, const char* what, bool bitwise_or) {
+  auto st = std::make_unique<PendingSum::State>(PendingSum::State{this, std::move(values), MPI_REQUEST_NULL, what});
   if (world_.mpi && !st->values.empty())
-    MPI_Iallreduce(MPI_IN_PLACE, st->values.data(), static_cast<int>(st->values.size()), MPI_INT64_T, MPI_SUM,
-                   MPI_COMM_WORLD, &st->req);
+    MPI_Iallreduce(MPI_IN_PLACE, st->values.data(), static_cast<int>(st->values.size()), MPI_INT64_T,
+                   bitwise_or ? MPI_BOR : MPI_SUM, MPI_COMM_WORLD, &st->req);
   return PendingSum(std::move(st));
+}
+
+Control::PendingSum Control::start_sum(std::vector<int64_t> values, const char* what) {
+  return start_reduce(std::move(values), what, false);
+}
+
+Control::PendingSum Control::start_or(std::vector<int64_t> values, const char* what) {
+  return start_reduce(std::move(values), what, true);
 }
 
 void Control::barrier(const char* what) {

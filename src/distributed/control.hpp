@@ -51,6 +51,8 @@ class Control {
     std::unique_ptr<State> state_;
   };
   PendingSum start_sum(std::vector<int64_t> values, const char* what);
+  // The same for a bitwise OR (e.g. row bitmaps: which embedding rows any rank touched).
+  PendingSum start_or(std::vector<int64_t> values, const char* what);
 
   // Polls `done` (e.g. MPI_Test on a non-blocking request) until it returns true, aborting the job after
   // timeout_s (io_timeout_s inside an IoScope). Backends pass their own test, so MPI stays an implementation detail
@@ -60,6 +62,7 @@ class Control {
 
  private:
   friend class IoScope;
+  PendingSum start_reduce(std::vector<int64_t> values, const char* what, bool bitwise_or);
   World world_;
   double timeout_s_, io_timeout_s_;
   int io_depth_ = 0;

@@ -5,8 +5,10 @@
 namespace jepa::distributed {
 
 GradReducer::GradReducer(std::vector<torch::Tensor> params, Communicator& comm, double bucket_mb, bool overlap,
-                         torch::ScalarType grad_dtype)
-    : params_(std::move(params)), comm_(comm), overlap_(overlap) {
+                         torch::ScalarType grad_dtype, std::optional<size_t> sparse)
+    : params_(std::move(params)), comm_(comm), overlap_(overlap), sparse_(sparse), grad_dtype_(grad_dtype) {
+  if (sparse_ && (*sparse_ >= params_.size() || params_[*sparse_].dim() != 2))
+    throw std::invalid_argument("GradReducer: the sparse parameter must be a [rows, dim] tensor of the list");
   const double cap_bytes = bucket_mb * 1024 * 1024;
   const double first_cap = std::min(cap_bytes, 1024.0 * 1024.0);
   bucket_of_.assign(params_.size(), 0);
@@ -27,6 +29,7 @@ GradReducer::GradReducer(std::vector<torch::Tensor> params, Communicator& comm, 
     bytes = 0;
   };
   for (size_t k = params_.size(); k-- > 0;) {
+    if (k == sparse_) continue;
     const auto& p = params_[k];
     bucket_of_[k] = buckets_.size();
     slot_of_[k] = cur.params.size();
@@ -37,11 +40,16 @@ GradReducer::GradReducer(std::vector<torch::Tensor> params, Communicator& comm, 
   close();
   if (overlap_)
     for (size_t k = 0; k < params_.size(); ++k)
-      hooks_.push_back(params_[k].register_hook([this, k](torch::Tensor grad) { on_grad(k, grad); }));
+      if (k != sparse_) hooks_.emplace_back(k, params_[k].register_hook([this, k](torch::Tensor grad) { on_grad(k, grad); }));
 }
 
 GradReducer::~GradReducer() {
-  for (size_t k = 0; k < hooks_.size(); ++k) params_[k].remove_hook(hooks_[k]);
+  for (const auto& [k, hook] : hooks_) params_[k].remove_hook(hook);
+}
+
+void GradReducer::set_rows(torch::Tensor rows) {
+  std::lock_guard<std::mutex> lock(mu_);
+  rows_ = std::move(rows);
 }
 
 std::vector<std::vector<size_t>> GradReducer::layout() const {
@@ -93,6 +101,17 @@ void GradReducer::on_grad(size_t k, const torch::Tensor& grad) {
 
 void GradReducer::finish() {
   std::lock_guard<std::mutex> lock(mu_);
+  // The sparse rows go out after every bucket (the same launch order on every rank).
+  torch::Tensor packed, rows;
+  std::unique_ptr<Work> sparse_work;
+  auto launch_sparse = [&] {
+    if (!sparse_) return;
+    auto& p = params_[*sparse_];
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+    rows = rows_.defined() ? rows_.to(p.device()) : torch::Tensor();
+    packed = (rows.defined() ? p.grad().index_select(0, rows) : p.grad()).to(grad_dtype_).contiguous();
+    sparse_work = comm_.allreduce_sum(packed, "sparse embedding rows");
+  };
   for (auto& b : buckets_) {
     for (size_t s = 0; s < b.params.size(); ++s) {
       const size_t k = b.params[s];
@@ -110,6 +129,7 @@ void GradReducer::finish() {
     }
   }
   launch_ready_buckets();
+  launch_sparse();
   for (auto& b : buckets_) {
     b.work->wait();
     for (size_t s = 0; s < b.params.size(); ++s) {
@@ -121,6 +141,32 @@ void GradReducer::finish() {
         p.mutable_grad() = summed.clone();
     }
   }
+  if (sparse_work) {
+    sparse_work->wait();
+    auto& g = params_[*sparse_].mutable_grad();
+    // Rows outside `rows` are zero on every rank, so their sum is the zero already in .grad.
+    if (rows.defined()) g.index_copy_(0, rows, packed.to(g.scalar_type()));
+    else g.copy_(packed);
+    rows_ = torch::Tensor();
+  }
+}
+
+void mark_rows(const torch::Tensor& ids, std::vector<int64_t>& words) {
+  const auto flat = ids.to(torch::kCPU, torch::kInt64).contiguous();
+  const auto* v = flat.data_ptr<int64_t>();
+  const auto n_rows = static_cast<int64_t>(words.size()) * 64;
+  for (int64_t i = 0; i < flat.numel(); ++i) {
+    if (v[i] < 0 || v[i] >= n_rows) throw std::out_of_range("mark_rows: id " + std::to_string(v[i]) + " out of range");
+    words[static_cast<size_t>(v[i] >> 6)] |= static_cast<int64_t>(uint64_t{1} << (v[i] & 63));
+  }
+}
+
+torch::Tensor marked_rows(const std::vector<int64_t>& words) {
+  std::vector<int64_t> rows;
+  for (size_t w = 0; w < words.size(); ++w)
+    for (auto bits = static_cast<uint64_t>(words[w]); bits; bits &= bits - 1)
+      rows.push_back(static_cast<int64_t>(w * 64) + __builtin_ctzll(bits));
+  return torch::tensor(rows, torch::kInt64);
 }
 
 }  // namespace jepa::distributed

@@ -23,6 +23,9 @@ class Encoder : public torch::nn::Module {
   virtual int64_t dim() const = 0;
   // The registered list of transformer blocks (model.init=shared copies the first into the others).
   virtual torch::nn::ModuleList layer_list() const = 0;
+  // The token-embedding table [vocab, dim]: forward(ids) reads only rows `ids` of it and uses it nowhere else, so
+  // its gradient is zero outside those rows (what the sparse all-reduce of dist.sparse_embedding relies on).
+  virtual torch::Tensor token_embedding() const = 0;
   // The transformers architecture (bert / distilbert encoders); nullptr for encoders without one (tiny).
   virtual const HfConfig* hf_config() const { return nullptr; }
 };

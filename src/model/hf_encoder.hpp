@@ -42,6 +42,7 @@ class HfEncoder : public Encoder {
   int64_t dim() const override { return cfg_.hidden_size; }
   torch::nn::ModuleList layer_list() const override { return layers_; }
   const HfConfig* hf_config() const override { return &cfg_; }
+  torch::Tensor token_embedding() const override { return word_embeddings_->weight; }
 
  protected:
   // `model_type` is the architecture the subclass implements; a config of another one is an error naming `cls`.

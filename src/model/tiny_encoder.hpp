@@ -43,6 +43,7 @@ class TinyEncoder : public Encoder {
                         std::vector<torch::Tensor>* layer_outputs = nullptr) override;
   int64_t dim() const override { return dim_; }
   torch::nn::ModuleList layer_list() const override { return layers; }
+  torch::Tensor token_embedding() const override { return emb->weight; }
 
  private:
   int64_t dim_, max_positions_;

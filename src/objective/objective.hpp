@@ -50,6 +50,10 @@ class Objective {
   // Gradient accumulation (train.grad_accum > 1) needs them: every micro-batch's loss is divided by the counts of
   // the whole global batch before its backward, which is what makes K micro-batches equal one batch of K·B.
   virtual std::optional<std::vector<int64_t>> term_counts(const data::Batch& batch) const { return std::nullopt; }
+  // The host ids compute() embeds with the context encoder's token embedding, which then has a zero gradient outside
+  // them (the sparse all-reduce of dist.sparse_embedding); nothing if the objective cannot tell before the forward
+  // or the gradient reaches other rows (e.g. a tied output head), and the embedding is reduced densely.
+  virtual std::optional<torch::Tensor> context_ids(const data::Batch& batch) const { return std::nullopt; }
   void bind(Collectives c);
 
  protected:

@@ -73,7 +73,7 @@ void write_record(const Window& w, const StepStats& last, const std::optional<Co
                   const std::optional<HeldoutStats>& heldout, MetricsLog& metrics) {
   const double tok_s = static_cast<double>(w.tokens) / std::max(w.seconds, 1e-9);
   nlohmann::ordered_json rec = {{"step", w.step}, {"loss", w.mean_loss}, {"lr", last.lr}, {"tokens_per_s", tok_s},
-                                {"tokens", w.tokens},
+                                {"tokens", w.tokens}, {"padded_tokens", w.positions},
                                 {"step_time_s", w.seconds / static_cast<double>(w.window_steps)},
                                 {"grad_norm", last.grad_norm}, {"ema_m", last.ema_m},
                                 {"epoch", w.epoch}, {"elapsed_s", w.elapsed}};
@@ -91,6 +91,10 @@ void write_record(const Window& w, const StepStats& last, const std::optional<Co
     rec["eval_mean_cosine"] = heldout->collapse.mean_cosine;
     rec["eval_alignment"] = heldout->alignment;
     rec["eval_uniformity"] = heldout->uniformity;
+  }
+  if (!w.profile.empty()) {
+    for (const auto& [name, v] : w.profile) rec[name] = v;
+    rec["time_step"] = w.seconds / static_cast<double>(w.window_steps);
   }
   // Several terms and the objective's own metrics: values of the window's last step.
   for (const auto& [name, v] : last.term_losses) rec["loss/" + name] = v;

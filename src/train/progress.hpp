@@ -23,6 +23,7 @@ struct StepStats {
   double grad_norm = 0;  // before clipping
   std::map<std::string, double> term_losses;  // global mean of each term, when the objective has several
   int64_t tokens = 0;    // real tokens: this rank's until settled, then all ranks'
+  int64_t positions = 0; // this rank's token positions, padding included (B x L of each micro-batch)
   // On the device: this rank's share of the loss (double), the global gradient norm, each term's share.
   torch::Tensor loss_t, grad_norm_t;
   std::map<std::string, torch::Tensor> term_t;
@@ -37,6 +38,8 @@ struct Window {
   int64_t epoch = 0;            // epoch of the last step
   double mean_loss = 0;         // over the window's steps
   int64_t window_steps = 0, tokens = 0;
+  int64_t positions = 0;        // token positions incl. padding, all ranks, since this process's last log line
+  std::map<std::string, double> profile;  // train.profile: "time_<phase>" -> mean seconds per step (rank 0)
   double seconds = 0;           // training time of the window (logging excluded)
   double elapsed = 0, eta = 0;  // since start, to train.steps
 };

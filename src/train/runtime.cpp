@@ -4,6 +4,8 @@
 #include <ATen/Context.h>
 #include <ATen/autocast_mode.h>
 
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 #include <csignal>
@@ -29,9 +31,21 @@ torch::Device pick_device(const std::string& name, int local_rank) {
 }
 
 int choose_threads(int64_t requested, int local_ranks) {
+  return choose_threads(requested, local_ranks, static_cast<int>(std::thread::hardware_concurrency()), allowed_cores());
+}
+
+int choose_threads(int64_t requested, int local_ranks, int machine_cores, int allowed) {
   if (requested > 0) return static_cast<int>(requested);
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  return std::max(1, cores / std::max(1, local_ranks));
+  // A launcher that binds each rank (mpirun --bind-to, srun --cpus-per-task) already gave it its own cores.
+  if (allowed > 0 && allowed < machine_cores) return allowed;
+  return std::max(1, std::max(1, machine_cores) / std::max(1, local_ranks));
+}
+
+int allowed_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
+  return CPU_COUNT(&set);
 }
 
 void install_stop_signals() {

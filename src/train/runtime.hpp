@@ -10,8 +10,13 @@ namespace jepa::train {
 
 // device string (auto|cpu|cuda|cuda:N) -> device; auto/cuda pick GPU local_rank % GPUs. "cuda" without a GPU is an error.
 torch::Device pick_device(const std::string& name, int local_rank = 0);
-// Intra-op threads: `requested`, or the cores divided among the ranks on this node.
+// Intra-op threads: `requested`; else the cores this process may run on when a launcher bound it to fewer than the
+// machine has; else the machine's cores divided among the ranks on this node (so N ranks never oversubscribe).
 int choose_threads(int64_t requested, int local_ranks);
+// The same with the machine's cores and this process's allowed cores given (tests).
+int choose_threads(int64_t requested, int local_ranks, int machine_cores, int allowed);
+// CPUs in this process's affinity mask (0 if unknown).
+int allowed_cores();
 
 // SIGTERM / SIGUSR1 ask for a checkpoint and a clean exit at the next step boundary.
 void install_stop_signals();

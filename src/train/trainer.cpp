@@ -7,6 +7,7 @@
 #include <thread>
 #include <tuple>
 
+#include "data/prefetch.hpp"
 #include "data/rng.hpp"
 #include "distributed/gpu.hpp"
 #include "log/log.hpp"
@@ -25,7 +26,8 @@ Trainer::Trainer(config::Config cfg, distributed::Control* control)
                            : std::make_unique<distributed::Control>(distributed::World{}, cfg_.dist.timeout_s,
                                                                     cfg_.dist.io_timeout_s)),
       control_(control ? control : own_control_.get()),
-      device_(pick_device(cfg_.train.device, control_->world().local_rank)) {
+      device_(pick_device(cfg_.train.device, control_->world().local_rank)),
+      profiler_(cfg_.train.profile, device_) {
   if (device_.is_cuda()) distributed::select_gpu(device_.index());  // before any CUDA work of this process
   if (cfg_.train.precision == "bf16" && !device_.is_cuda())
     throw std::runtime_error("train.precision=bf16 needs a CUDA device (device is " + device_.str() + "); use fp32 on CPU");
@@ -143,10 +145,16 @@ void Trainer::build_optimizer() {
     groups.emplace_back(model_->predictor->parameters(), std::make_unique<torch::optim::AdamWOptions>(options));
     optimizer_ = std::make_unique<FusedAdamW>(std::move(groups), options);
   }
-  if (comm_->name() != "local")
+  if (comm_->name() != "local") {
+    const auto params = model_->trainable_parameters();
+    std::optional<size_t> sparse;  // the context encoder's token embedding (design.md §5)
+    const auto emb = model_->context_encoder->token_embedding();
+    for (size_t k = 0; k < params.size() && cfg_.dist.sparse_embedding; ++k)
+      if (params[k].is_same(emb)) sparse = k;
     reducer_ = std::make_unique<distributed::GradReducer>(
-        model_->trainable_parameters(), *comm_, cfg_.dist.bucket_mb, cfg_.dist.overlap,
-        cfg_.dist.grad_dtype == "bf16" ? torch::kBFloat16 : torch::kFloat32);
+        params, *comm_, cfg_.dist.bucket_mb, cfg_.dist.overlap,
+        cfg_.dist.grad_dtype == "bf16" ? torch::kBFloat16 : torch::kFloat32, sparse);
+  }
 }
 
 // Rank 0 decides what to resume from (ranks may see a shared filesystem differently, e.g. NFS caches) and tells
@@ -228,11 +236,15 @@ StepStats Trainer::run_step(const data::Batch& host_batch) {
         // AdamW treats them alike (weight decay, moments) on 1 and N ranks
     for (auto& p : model_->trainable_parameters())
       if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+  profiler_.mark("allreduce");
   s.grad_norm_t = clip_gradients(model_->trainable_parameters(), cfg_.optim.grad_clip > 0 ? cfg_.optim.grad_clip : INFINITY);
   guard_nonfinite(s.grad_norm_t);
+  profiler_.mark("clip");
   optimizer_->step();
+  profiler_.mark("optimizer");
   s.ema_m = ema_momentum(state_.step, cfg_.train.steps, cfg_.jepa);
   model_->ema_update(s.ema_m);  // local on every rank: targets stay identical without communication
+  profiler_.mark("ema");
   s.tokens = host_batch.tokens;  // this rank's; settle() sums over ranks
   state_.step += 1;
   state_.consumed_samples += state_.global_batch;
@@ -266,15 +278,19 @@ void Trainer::forward_backward(const data::Batch& host_batch, StepStats& s) {
                              "' does not report its term counts before the forward (Objective::term_counts)");
   std::optional<distributed::Control::PendingSum> pending;
   if (known) pending.emplace(control_->start_sum(totals, "masked count"));
+  auto rows = start_row_union(micro);
 
   std::vector<int64_t> counts;
   objective::Output out;
   for (int64_t k = 0; k < K; ++k) {
     const auto b = micro[k].to(device_);
+    s.positions += micro[k].input_ids.numel();
+    profiler_.mark("data");
     {
       Autocast autocast(cfg_.train.precision == "bf16");
       out = objective_->compute(*model_, b);
     }
+    profiler_.mark("forward");
     if (known) {
       if (k == 0) counts = pending->wait();
       if (objective::local_counts(out) != predicted[k])
@@ -293,6 +309,7 @@ void Trainer::forward_backward(const data::Batch& host_batch, StepStats& s) {
       else reducer_->prepare();          // the last backward reduces the (accumulated) gradients
     }
     loss.backward();
+    profiler_.mark("backward");
     // This rank's share of the global loss (double on the device: no synchronisation); settle() reads it.
     const auto share = loss.detach().to(torch::kDouble);
     s.loss_t = s.loss_t.defined() ? s.loss_t + share : share;
@@ -304,6 +321,19 @@ void Trainer::forward_backward(const data::Batch& host_batch, StepStats& s) {
       }
   }
   s.metrics = std::move(out.metrics);  // the last micro-batch's
+  if (rows) reducer_->set_rows(distributed::marked_rows(rows->wait()));
+}
+
+std::optional<distributed::Control::PendingSum> Trainer::start_row_union(const std::vector<data::Batch>& micro) {
+  if (!reducer_ || !cfg_.dist.sparse_embedding) return std::nullopt;
+  const auto rows = model_->context_encoder->token_embedding().size(0);
+  std::vector<int64_t> words(static_cast<size_t>((rows + 63) / 64), 0);
+  for (const auto& m : micro) {
+    const auto ids = objective_->context_ids(m);
+    if (!ids) return std::nullopt;  // same answer on every rank: it depends on the objective, not the batch
+    distributed::mark_rows(*ids, words);
+  }
+  return control_->start_or(std::move(words), "embedding rows");
 }
 
 // train.on_nonfinite, without reading anything back: a step whose (global, all-reduced) gradient norm is not finite
@@ -465,6 +495,11 @@ std::optional<MetricsLog> Trainer::open_run_dir() {
                       cfg_.data.path.c_str(), static_cast<long long>(corpus_->size()),
                       static_cast<long long>(loader_->sampler().batches_per_epoch()),
                       static_cast<long long>(state_.global_batch)));
+  if (reducer_)
+    log::info(log::strf("gradient all-reduce: %zu buckets (dist.bucket_mb %g, overlap %s)%s",
+                        reducer_->bucket_count(), cfg_.dist.bucket_mb, cfg_.dist.overlap ? "on" : "off",
+                        reducer_->has_sparse() ? " + the token-embedding rows the batches touched (dist.sparse_embedding)"
+                                               : ""));
   if (resumed_from_)
     log::info(log::strf("resumed from %s at step %lld", resumed_from_->c_str(), static_cast<long long>(state_.step)));
   for (const auto& note : resume_notes_) log::warn(note);
@@ -476,13 +511,17 @@ int64_t Trainer::fit() {
   const auto start = std::chrono::steady_clock::now();
   auto window_start = start;
   const int64_t first_step = state_.step;
+  data::Prefetcher prefetch(*loader_, cfg_.data.prefetch, cfg_.train.steps);
   while (state_.step < cfg_.train.steps) {
     std::string collapse;  // the collapse monitor's first warning of this step, if any
     std::optional<distributed::IoScope> rank0_busy;
-    const data::Batch current = batch(state_.step);
+    profiler_.start();
+    const data::Batch current = prefetch.get(state_.step);
+    profiler_.mark("data");
     StepStats last = run_step(current);  // no device synchronisation until the log step
     window_loss_ = window_loss_.defined() ? window_loss_ + last.loss_t : last.loss_t;
     window_tokens_ += last.tokens;
+    window_positions_ += last.positions;
     state_.window_steps += 1;
     if (state_.step % cfg_.train.log_every == 0) {
       check_nonfinite(&last);
@@ -496,6 +535,8 @@ int64_t Trainer::fit() {
       w.mean_loss = window_loss / static_cast<double>(state_.window_steps);
       w.window_steps = state_.window_steps;
       w.tokens = window_tokens;
+      w.positions = control_->world().size > 1 ? control_->sum(window_positions_, "window positions") : window_positions_;
+      w.profile = profiler_.take(state_.window_steps);
       w.seconds = std::chrono::duration<double>(now - window_start).count();
       w.elapsed = std::chrono::duration<double>(now - start).count();
       w.eta = w.elapsed / static_cast<double>(state_.step - first_step) * static_cast<double>(cfg_.train.steps - state_.step);
@@ -513,6 +554,7 @@ int64_t Trainer::fit() {
       state_.window_tokens = 0;
       window_loss_ = torch::Tensor();
       window_tokens_ = 0;
+      window_positions_ = 0;
       window_start = std::chrono::steady_clock::now();  // tokens/s measures training, not this logging work
     }
     if (cfg_.dist.check_sync_every > 0 && state_.step % cfg_.dist.check_sync_every == 0) check_sync();

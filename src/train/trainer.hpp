@@ -20,6 +20,7 @@
 #include "train/checkpoint.hpp"
 #include "train/heldout.hpp"
 #include "train/optimizer.hpp"
+#include "train/profile.hpp"
 #include "train/progress.hpp"
 #include "train/runtime.hpp"
 
@@ -63,6 +64,9 @@ class Trainer {
   double set_learning_rate();
   StepStats run_step(const data::Batch& host_batch);
   void forward_backward(const data::Batch& host_batch, StepStats& s);
+  // dist.sparse_embedding: starts the OR over ranks of the context-embedding rows the micro-batches embed; nothing
+  // when off or the objective cannot name them (the embedding is then reduced whole).
+  std::optional<distributed::Control::PendingSum> start_row_union(const std::vector<data::Batch>& micro);
   void settle(StepStats& s);
   void guard_nonfinite(const torch::Tensor& grad_norm);
   void check_nonfinite(StepStats* s);
@@ -77,6 +81,7 @@ class Trainer {
   std::unique_ptr<distributed::Control> own_control_;
   distributed::Control* control_;
   torch::Device device_;
+  StepProfiler profiler_;  // train.profile
   std::shared_ptr<const data::CorpusReader> corpus_;
   std::unique_ptr<data::Loader> loader_;
   std::unique_ptr<HeldoutEval> heldout_;  // rank 0, when eval.every > 0
@@ -90,6 +95,7 @@ class Trainer {
   std::vector<std::string> resume_notes_;  // warnings from restore(), logged once the log is open
   torch::Tensor window_loss_;  // this rank's loss shares since the last log line (double, on the device)
   int64_t window_tokens_ = 0;  // this rank's real tokens since the last log line
+  int64_t window_positions_ = 0;  // this rank's token positions (padding included) since the last log line
   torch::Tensor nonfinite_, first_nonfinite_;  // device: steps skipped as non-finite, the first one (1-based)
   int64_t reported_nonfinite_ = 0;
 };

@@ -104,3 +104,48 @@ TEST(ReducerUnused, ParametersWithoutGradientsContributeZeros) {
   reducer.finish();  // must not hang waiting for the unused parameters
   for (auto& p : unused->parameters()) EXPECT_EQ(p.grad().abs().sum().item<double>(), 0.0);
 }
+
+// dist.sparse_embedding: the embedding leaves the buckets and only the named rows travel; the summed gradient is
+// what the dense all-reduce gives (rows outside the union are zero everywhere).
+TEST(ReducerSparse, ReducesOnlyTheNamedRowsWithTheDenseResult) {
+  for (const bool overlap : {true, false}) {
+    torch::manual_seed(1);
+    torch::nn::Embedding emb(100, 8);
+    torch::nn::Linear head(8, 3);
+    std::vector<torch::Tensor> params = emb->parameters();
+    for (auto& p : head->parameters()) params.push_back(p);
+    RecordingComm comm;
+    GradReducer reducer(params, comm, 25, overlap, torch::kFloat32, /*sparse=*/0);
+    for (const auto& bucket : reducer.layout())
+      for (size_t k : bucket) EXPECT_NE(k, 0u) << "the sparse parameter must not be in a bucket";
+
+    const auto ids = torch::tensor({{5, 7, 7, 64}, {99, 5, 0, 0}}, torch::kInt64);
+    std::vector<int64_t> words(2, 0);
+    mark_rows(ids, words);
+    const auto rows = marked_rows(words);
+    EXPECT_TRUE(torch::equal(rows, torch::tensor({0, 5, 7, 64, 99}, torch::kInt64)));
+
+    for (auto& p : params) p.mutable_grad() = torch::Tensor();
+    auto ref = torch::autograd::grad({head(emb(ids)).pow(2).sum()}, params);
+    comm.launched_sizes.clear();
+    reducer.prepare();
+    head(emb(ids)).pow(2).sum().backward();
+    reducer.set_rows(rows);
+    reducer.finish();
+    for (size_t i = 0; i < params.size(); ++i)
+      EXPECT_TRUE(torch::allclose(params[i].grad(), 2 * ref[i], 1e-6, 1e-7)) << "param " << i;
+    ASSERT_FALSE(comm.launched_sizes.empty());
+    EXPECT_EQ(comm.launched_sizes.back(), 5 * 8) << "only the 5 touched rows travel, after the buckets";
+
+    // Without set_rows() the whole table is reduced.
+    for (auto& p : params) p.mutable_grad() = torch::Tensor();
+    comm.launched_sizes.clear();
+    reducer.prepare();
+    head(emb(ids)).pow(2).sum().backward();
+    reducer.finish();
+    EXPECT_EQ(comm.launched_sizes.back(), 100 * 8);
+    EXPECT_TRUE(torch::allclose(params[0].grad(), 2 * ref[0], 1e-6, 1e-7));
+  }
+  std::vector<int64_t> words(1, 0);
+  EXPECT_THROW(mark_rows(torch::tensor({64}, torch::kInt64), words), std::out_of_range);
+}
