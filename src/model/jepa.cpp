@@ -17,8 +17,8 @@ void JepaImpl::ema_update(double m) {
   torch::NoGradGuard no_grad;
   auto tgt = target_encoder->parameters();
   auto ctx = context_encoder->parameters();
-  torch::_foreach_mul_(tgt, m);
-  torch::_foreach_add_(tgt, ctx, 1.0 - m);
+  // target + (1 - m)(context - target): one pass reading both and writing the target (mul_ + add_ took two).
+  torch::_foreach_lerp_(tgt, ctx, 1.0 - m);
 }
 
 void JepaImpl::sync_target() {

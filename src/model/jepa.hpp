@@ -20,7 +20,7 @@ class JepaImpl : public torch::nn::Module {
   // then copies the context encoder into the target.
   JepaImpl(const config::ModelConfig& model, const config::JepaConfig& jepa, int64_t vocab_size);
 
-  // target <- m * target + (1 - m) * context, for every parameter (fused multi-tensor ops).
+  // target <- m * target + (1 - m) * context, for every parameter (one multi-tensor lerp: target + (1-m)(context - target)).
   void ema_update(double m);
   // Copies the context encoder into the target encoder (start of training).
   void sync_target();

@@ -39,8 +39,10 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
     if (params.empty()) continue;
     at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps, o.lr(), std::get<0>(o.betas()),
                       std::get<1>(o.betas()), o.weight_decay(), o.eps(), /*amsgrad=*/false, /*maximize=*/false,
-                      /*grad_scale=*/std::nullopt, /*found_inf=*/skip_.defined() ? std::optional<at::Tensor>(skip_) : std::nullopt);
+                      /*grad_scale=*/divisor_.defined() ? std::optional<at::Tensor>(divisor_) : std::nullopt,
+                      /*found_inf=*/skip_.defined() ? std::optional<at::Tensor>(skip_) : std::nullopt);
   }
+  divisor_ = torch::Tensor();
   if (skip_.defined()) skipped_ = skipped_.defined() ? skipped_ + skip_ : skip_.clone();
   skip_ = torch::Tensor();
   return loss;
@@ -57,17 +59,34 @@ void FusedAdamW::fold_skips() {
   }
 }
 
-torch::Tensor clip_gradients(const std::vector<torch::Tensor>& parameters, double max_norm) {
-  torch::NoGradGuard no_grad;
+namespace {
+std::vector<torch::Tensor> defined_grads(const std::vector<torch::Tensor>& parameters) {
   std::vector<torch::Tensor> grads;
   for (const auto& p : parameters)
     if (p.grad().defined()) grads.push_back(p.grad());
+  return grads;
+}
+}  // namespace
+
+torch::Tensor gradient_norm(const std::vector<torch::Tensor>& parameters) {
+  torch::NoGradGuard no_grad;
+  const auto grads = defined_grads(parameters);
   if (grads.empty()) return {};
   const auto norms = torch::_foreach_norm(grads, 2);
-  const auto total = norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);
-  const auto coef = torch::clamp(max_norm / (total + 1e-6), std::nullopt, 1.0);
-  torch::_foreach_mul_(grads, coef);
+  return norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);
+}
+
+torch::Tensor clip_gradients(const std::vector<torch::Tensor>& parameters, double max_norm) {
+  torch::NoGradGuard no_grad;
+  const auto total = gradient_norm(parameters);
+  if (!total.defined()) return {};
+  auto grads = defined_grads(parameters);
+  torch::_foreach_mul_(grads, torch::clamp(max_norm / (total + 1e-6), std::nullopt, 1.0));
   return total;
+}
+
+torch::Tensor clip_divisor(const torch::Tensor& total, double max_norm) {
+  return torch::clamp((total + 1e-6) / max_norm, 1.0).to(torch::kFloat);
 }
 
 std::vector<std::string> keep_configured_hyperparameters(torch::optim::Optimizer& optimizer,

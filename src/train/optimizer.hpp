@@ -18,9 +18,13 @@ class FusedAdamW : public torch::optim::AdamW {
   // writes into the host-side state (before a checkpoint).
   void skip_if(torch::Tensor flag) { skip_ = std::move(flag); }
   void fold_skips();
+  // The next step() uses every gradient divided by `divisor` (a float scalar on the parameters' device), inside the
+  // fused kernel (its grad_scale): gradient clipping without a pass of its own over the gradients (clip_divisor).
+  void divide_grads_by(torch::Tensor divisor) { divisor_ = std::move(divisor); }
 
  private:
   torch::Tensor skip_, skipped_;  // this step's flag; steps skipped since the last fold (device scalars)
+  torch::Tensor divisor_;         // this step's gradient divisor, if any
 };
 
 // clip_grad_norm_ without reading the norm back: per-tensor norms in one multi-tensor call (_foreach_norm), the
@@ -28,6 +32,12 @@ class FusedAdamW : public torch::optim::AdamW {
 // rule; a factor of exactly 1 leaves gradients bit for bit unchanged). Returns the total norm (a device scalar; an
 // undefined tensor when no parameter has a gradient).
 torch::Tensor clip_gradients(const std::vector<torch::Tensor>& parameters, double max_norm);
+// The total 2-norm of the gradients (a device scalar; undefined without gradients), as clip_gradients measures it.
+torch::Tensor gradient_norm(const std::vector<torch::Tensor>& parameters);
+// The same clipping as a divisor for FusedAdamW::divide_grads_by: max(1, (total + 1e-6) / max_norm). Exactly 1 (no
+// change, bit for bit) when the norm is within max_norm; otherwise g / divisor is within an ulp of clip_gradients'
+// g · (max_norm / (total + 1e-6)).
+torch::Tensor clip_divisor(const torch::Tensor& total, double max_norm);
 
 // After loading optimizer.pt, whose param groups carry the hyper-parameters the checkpoint was written with: puts
 // back the configured betas, eps and weight decay of every group (`configured[g]`; lr is set every step anyway)

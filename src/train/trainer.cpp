@@ -237,7 +237,10 @@ StepStats Trainer::run_step(const data::Batch& host_batch) {
     for (auto& p : model_->trainable_parameters())
       if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
   profiler_.mark("allreduce");
-  s.grad_norm_t = clip_gradients(model_->trainable_parameters(), cfg_.optim.grad_clip > 0 ? cfg_.optim.grad_clip : INFINITY);
+  // Clipping is applied inside the fused AdamW kernel (a divisor), not as a pass of its own over the gradients.
+  s.grad_norm_t = gradient_norm(model_->trainable_parameters());
+  if (s.grad_norm_t.defined() && cfg_.optim.grad_clip > 0)
+    optimizer_->divide_grads_by(clip_divisor(s.grad_norm_t, cfg_.optim.grad_clip));
   guard_nonfinite(s.grad_norm_t);
   profiler_.mark("clip");
   optimizer_->step();

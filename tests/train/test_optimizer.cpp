@@ -68,3 +68,34 @@ TEST(ClipGradients, EqualsLibTorchClipGradNormWithoutReadingTheNormBack) {
   }
   EXPECT_FALSE(jepa::train::clip_gradients({torch::zeros({2}, torch::requires_grad())}, 1.0).defined());
 }
+
+// The trainer's clipping: the divisor applied inside the fused kernel. Unclipped (divisor exactly 1) the step is
+// bit for bit the plain step; clipped, it is the step on clip_gradients' gradients within float rounding.
+TEST(ClipDivisor, InsideTheFusedStepEqualsClippingFirst) {
+  for (const double max_norm : {0.5, 1e9}) {
+    torch::manual_seed(12);
+    std::vector<torch::Tensor> a, b;
+    for (const auto& shape : std::vector<std::vector<int64_t>>{{7, 5}, {5}, {3, 4, 2}}) {
+      auto p = torch::randn(shape, torch::requires_grad());
+      p.mutable_grad() = torch::randn(shape);
+      auto q = p.detach().clone().requires_grad_(true);
+      q.mutable_grad() = p.grad().clone();
+      a.push_back(p);
+      b.push_back(q);
+    }
+    const auto opts = torch::optim::AdamWOptions(1e-2).weight_decay(0.01);
+    FusedAdamW first(a, opts), inside(b, opts);
+    const auto total = jepa::train::gradient_norm(b);
+    EXPECT_EQ(total.item<double>(), jepa::train::clip_gradients(a, max_norm).item<double>());
+    const auto divisor = jepa::train::clip_divisor(total, max_norm);
+    if (max_norm > 1e3) EXPECT_EQ(divisor.item<double>(), 1.0);
+    else EXPECT_NEAR(divisor.item<double>(), total.item<double>() / max_norm, 1e-5);
+    first.step();
+    inside.divide_grads_by(divisor);
+    inside.step();
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (max_norm > 1e3) EXPECT_TRUE(torch::equal(a[i], b[i])) << i;
+      else EXPECT_TRUE(torch::allclose(a[i], b[i], 0, 1e-7)) << i << " max diff " << (a[i] - b[i]).abs().max().item<double>();
+    }
+  }
+}
