@@ -39,25 +39,35 @@ Batch collate(const std::vector<std::vector<int32_t>>& seqs, const std::vector<s
   const auto B = static_cast<int64_t>(seqs.size());
   int64_t L = 0;
   for (const auto& s : seqs) L = std::max<int64_t>(L, static_cast<int64_t>(s.size()));
+  // One pass over raw buffers writes all four views and the masked positions (no fill, masked_fill or nonzero
+  // passes: collation is on every step's path, design.md §3).
   Batch b;
-  b.input_ids = torch::full({B, L}, special.pad, torch::kLong);
-  b.attention_mask = torch::zeros({B, L}, torch::kLong);
-  b.pred_mask = torch::zeros({B, L}, torch::kBool);
-  auto ids = b.input_ids.accessor<int64_t, 2>();
-  auto att = b.attention_mask.accessor<int64_t, 2>();
-  auto pm = b.pred_mask.accessor<bool, 2>();
+  b.input_ids = torch::empty({B, L}, torch::kLong);
+  b.attention_mask = torch::empty({B, L}, torch::kLong);
+  b.masked_input_ids = torch::empty({B, L}, torch::kLong);
+  b.pred_mask = torch::empty({B, L}, torch::kBool);
+  auto* ids = b.input_ids.data_ptr<int64_t>();
+  auto* att = b.attention_mask.data_ptr<int64_t>();
+  auto* ctx = b.masked_input_ids.data_ptr<int64_t>();
+  auto* pm = b.pred_mask.data_ptr<bool>();
+  std::vector<int64_t> masked;
   for (int64_t i = 0; i < B; ++i) {
     const auto& s = seqs[static_cast<size_t>(i)];
-    for (size_t j = 0; j < s.size(); ++j) {
-      ids[i][static_cast<int64_t>(j)] = s[j];
-      att[i][static_cast<int64_t>(j)] = 1;
-      pm[i][static_cast<int64_t>(j)] = masks[static_cast<size_t>(i)][j] != 0;
+    const auto& m = masks[static_cast<size_t>(i)];
+    const auto n = static_cast<int64_t>(s.size());
+    for (int64_t j = 0; j < L; ++j) {
+      const int64_t k = i * L + j;
+      const bool real = j < n, hide = real && m[static_cast<size_t>(j)] != 0;
+      ids[k] = real ? s[static_cast<size_t>(j)] : special.pad;
+      att[k] = real ? 1 : 0;
+      pm[k] = hide;
+      ctx[k] = hide ? special.mask : ids[k];
+      if (hide) masked.push_back(k);
     }
-    b.tokens += static_cast<int64_t>(s.size());
+    b.tokens += n;
   }
-  b.masked_input_ids = b.input_ids.masked_fill(b.pred_mask, special.mask);
-  b.masked_index = b.pred_mask.reshape({-1}).nonzero().squeeze(1);  // host tensors: no device synchronisation
-  b.masked = b.masked_index.numel();
+  b.masked = static_cast<int64_t>(masked.size());
+  b.masked_index = torch::tensor(masked, torch::dtype(torch::kLong));  // on the host: selecting needs no device sync
   return b;
 }
 
