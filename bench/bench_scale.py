@@ -15,6 +15,7 @@ import os
 import pathlib
 import random
 import statistics
+import shutil
 import subprocess
 import sys
 import time
@@ -38,6 +39,7 @@ def make_corpus(n, work, gu):
 
 
 def run(corpus, run_dir, gu):
+    shutil.rmtree(run_dir, ignore_errors=True)  # a fresh run each time (a run.dir with checkpoints is refused)
     cmd = [gu.DIST, "--config", str(ROOT / "configs/smoke.yaml"), f"data.path={corpus}", "train.steps=3",
            "train.batch_size=8", "data.max_length=128", "train.threads=1", "train.log_every=1", "train.device=cpu",
            f"run.dir={run_dir}"]

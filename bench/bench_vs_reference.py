@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "tests" / "golden"))
 import golden_util as gu  # noqa: E402
 from reference_ddp import SMOKE, MODEL_FILES, arch  # noqa: E402
 
-PHASES = ["data", "forward", "backward", "allreduce", "clip", "optimizer", "ema"]
+PHASES = ["data", "setup", "forward", "backward", "allreduce", "clip", "optimizer", "ema"]
 FLOPS_FORMULA = ("model FLOPs = (6 N_ctx + 2 N_tgt) x padded + 6 N_pred x masked + 4 L d layers x (3 + 1) x padded "
                  "(attention scores, L = mean padded length); N = non-embedding params (embedding = token + position)")
 

@@ -32,7 +32,8 @@ class FusedAdamW : public torch::optim::AdamW {
 // rule; a factor of exactly 1 leaves gradients bit for bit unchanged). Returns the total norm (a device scalar; an
 // undefined tensor when no parameter has a gradient).
 torch::Tensor clip_gradients(const std::vector<torch::Tensor>& parameters, double max_norm);
-// The total 2-norm of the gradients (a device scalar; undefined without gradients), as clip_gradients measures it.
+// The total 2-norm of the gradients (a device scalar; undefined without gradients): clip_gradients' total within float
+// rounding (on CPU from BLAS dot products, which are faster than _foreach_norm).
 torch::Tensor gradient_norm(const std::vector<torch::Tensor>& parameters);
 // The same clipping as a divisor for FusedAdamW::divide_grads_by: max(1, (total + 1e-6) / max_norm). Exactly 1 (no
 // change, bit for bit) when the norm is within max_norm; otherwise g / divisor is within an ulp of clip_gradients'

@@ -230,6 +230,7 @@ StepStats Trainer::run_step(const data::Batch& host_batch) {
   std::optional<torch::autograd::DetectAnomalyGuard> anomaly;
   if (cfg_.train.detect_anomaly) anomaly.emplace();
   optimizer_->zero_grad();
+  profiler_.mark("setup");  // learning rate, train mode, freeing last step's gradients
   forward_backward(host_batch, s);
   if (reducer_) reducer_->finish();  // every .grad is now the sum over ranks
   else  // as with several ranks, where the reducer gives every parameter a gradient: unused ones get zeros, so

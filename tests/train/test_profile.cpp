@@ -22,7 +22,7 @@ std::vector<nlohmann::json> records(const config::Config& cfg) {
   for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
   return out;
 }
-const std::vector<std::string> kPhases = {"time_data", "time_forward", "time_backward", "time_allreduce",
+const std::vector<std::string> kPhases = {"time_data", "time_setup", "time_forward", "time_backward", "time_allreduce",
                                           "time_clip", "time_optimizer", "time_ema"};
 }  // namespace
 
