@@ -31,6 +31,13 @@ struct CorpusReader::Impl {
   Handle file, tokens, offsets;
   hsize_t n_tokens = 0, n_offsets = 0;
 
+  ~Impl() {  // closing is an HDF5 call too (hdf5_mutex)
+    const std::lock_guard<std::mutex> lock(hdf5_mutex());
+    offsets.reset();
+    tokens.reset();
+    file.reset();
+  }
+
   void validate_offsets() {
     if (n_offsets == 0) fail(path, "dataset /offsets is empty (needs n_docs + 1 entries)");
     std::vector<int64_t> buf;

@@ -8,8 +8,8 @@
 namespace jepa::data {
 
 KeyedPermutation::KeyedPermutation(uint64_t n, uint64_t key) : n_(n) {
-  while ((uint64_t{1} << (2 * half_bits_)) < n_) ++half_bits_;  // half_bits_ <= 32: n < 2^64
-  half_mask_ = (uint64_t{1} << half_bits_) - 1;
+  while (half_bits_ < 32 && (uint64_t{1} << (2 * half_bits_)) < n_) ++half_bits_;  // 2^64 covers any n
+  half_mask_ = half_bits_ == 32 ? 0xffffffffULL : (uint64_t{1} << half_bits_) - 1;
   for (int r = 0; r < kRounds; ++r) round_keys_[static_cast<size_t>(r)] = derive_seed({key, static_cast<uint64_t>(r)});
 }
 

@@ -12,9 +12,15 @@ Batch Prefetcher::get(int64_t step) {
   Batch out;
   if (pending_.valid()) {
     // Collected even when it is another step's (a caller that skipped ahead): the worker owns the loader's caches
-    // until then.
-    auto ready = pending_.get();
-    if (pending_step_ == step) out = std::move(ready);
+    // until then. Another step's error is dropped: that step was not asked for.
+    if (pending_step_ == step) {
+      out = pending_.get();
+    } else {
+      try {
+        pending_.get();
+      } catch (const std::exception&) {
+      }
+    }
   }
   if (!out.input_ids.defined()) out = loader_.batch(step);
   if (on_ && step + 1 < end_) {

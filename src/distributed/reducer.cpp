@@ -151,10 +151,10 @@ void GradReducer::finish() {
   }
 }
 
-void mark_rows(const torch::Tensor& ids, std::vector<int64_t>& words) {
+void mark_rows(const torch::Tensor& ids, int64_t n_rows, std::vector<int64_t>& words) {
   const auto flat = ids.to(torch::kCPU, torch::kInt64).contiguous();
   const auto* v = flat.data_ptr<int64_t>();
-  const auto n_rows = static_cast<int64_t>(words.size()) * 64;
+  if (static_cast<int64_t>(words.size()) * 64 < n_rows) throw std::invalid_argument("mark_rows: too few words");
   for (int64_t i = 0; i < flat.numel(); ++i) {
     if (v[i] < 0 || v[i] >= n_rows) throw std::out_of_range("mark_rows: id " + std::to_string(v[i]) + " out of range");
     words[static_cast<size_t>(v[i] >> 6)] |= static_cast<int64_t>(uint64_t{1} << (v[i] & 63));

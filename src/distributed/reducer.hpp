@@ -75,8 +75,9 @@ class GradReducer {
 };
 
 // Row sets of a [rows, dim] embedding as bitmaps (64 rows a word), so ranks can OR them in one small collective.
-// Marks every id of `ids` (an int64 host tensor of any shape; each in [0, rows)) in `words` (ceil(rows / 64)).
-void mark_rows(const torch::Tensor& ids, std::vector<int64_t>& words);
+// Marks every id of `ids` (an int64 tensor of any shape; each in [0, rows), else std::out_of_range) in `words`
+// (ceil(rows / 64) of them).
+void mark_rows(const torch::Tensor& ids, int64_t rows, std::vector<int64_t>& words);
 // The marked rows, ascending, as an int64 tensor.
 torch::Tensor marked_rows(const std::vector<int64_t>& words);
 

@@ -36,6 +36,7 @@ class JepaObjective : public Objective {
   Output compute(model::JepaImpl& model, const data::Batch& batch) override;
   std::optional<std::vector<int64_t>> term_counts(const data::Batch& batch) const override;
   std::optional<torch::Tensor> context_ids(const data::Batch& batch) const override { return batch.masked_input_ids; }
+  bool names_context_ids() const override { return true; }
 
  private:
   std::unique_ptr<Targets> targets_;

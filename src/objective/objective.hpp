@@ -54,6 +54,8 @@ class Objective {
   // them (the sparse all-reduce of dist.sparse_embedding); nothing if the objective cannot tell before the forward
   // or the gradient reaches other rows (e.g. a tied output head), and the embedding is reduced densely.
   virtual std::optional<torch::Tensor> context_ids(const data::Batch& batch) const { return std::nullopt; }
+  // Whether context_ids() names them for every batch (asked once, when the reducer is built).
+  virtual bool names_context_ids() const { return false; }
   void bind(Collectives c);
 
  protected:

@@ -2,6 +2,7 @@
 //   jepa_dist [--config configs/smoke.yaml] [--print-config] [key=value | +key=value | ++key=value | ~key | group=option ...]
 // Exit codes: 0 done (or stopped cleanly by SIGTERM/SIGUSR1 after a checkpoint), 1 runtime error, 2 bad configuration.
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,26 @@ std::string one_line(const std::exception& e) {
   return jepa::tools::one_line(c10 ? c10->what_without_backtrace() : e.what());
 }
 
+
+// train.threads = 0: this rank's allowed CPUs shared with the ranks on its host whose CPU sets overlap it
+// (train::choose_threads); every rank's set is gathered with its host name.
+int threads_for_rank(int64_t requested, jepa::distributed::Control& control) {
+  const auto mine = jepa::train::allowed_cpus();
+  std::string text = control.world().host + ":";
+  for (int c : mine) text += std::to_string(c) + ",";
+  std::vector<std::vector<int>> host_ranks;
+  for (const auto& r : control.allgather_bytes(text, "cpu affinity")) {
+    const auto colon = r.rfind(':');
+    if (r.substr(0, colon) != control.world().host) continue;
+    std::vector<int> cpus;
+    std::stringstream in(r.substr(colon + 1));
+    for (std::string c; std::getline(in, c, ',');)
+      if (!c.empty()) cpus.push_back(std::stoi(c));
+    host_ranks.push_back(std::move(cpus));
+  }
+  return jepa::train::choose_threads(requested, mine, host_ranks);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,9 +111,9 @@ int main(int argc, char** argv) {
   try {
     jepa::distributed::Session session(&argc, &argv);
     const auto& world = session.world();
-    torch::set_num_threads(jepa::train::choose_threads(cfg.train.threads, world.local_size));
     jepa::train::install_stop_signals();
     jepa::distributed::Control control(world, cfg.dist.timeout_s, cfg.dist.io_timeout_s);
+    torch::set_num_threads(threads_for_rank(cfg.train.threads, control));
     if (world.size > 1) {
       // Every rank sees every configuration, so all fail alike: rank 0 says why, and no rank is left waiting.
       const auto why = config_disagreement(control, jepa::config::to_yaml_string(cfg));

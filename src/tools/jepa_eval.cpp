@@ -512,7 +512,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    torch::set_num_threads(jepa::train::choose_threads(args.threads, 1));
+    const auto cpus = jepa::train::allowed_cpus();
+    torch::set_num_threads(jepa::train::choose_threads(args.threads, cpus, {cpus}));
     const auto result = evaluate(args);
     const std::string text = result.dump(2);
     if (!args.out.empty()) {

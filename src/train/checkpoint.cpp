@@ -121,7 +121,9 @@ void write_checkpoint_files(const fs::path& tmp, const model::JepaImpl& model, t
                                {"world_size", state.world_size},
                                {"window_loss_sum", state.window_loss_sum},
                                {"window_steps", state.window_steps},
-                               {"window_tokens", state.window_tokens}};
+                               {"window_tokens", state.window_tokens},
+                               {"window_positions", state.window_positions},
+                               {"data_order", state.data_order}};
   write_text(tmp / "trainer_state.json", js.dump(2) + "\n");
   write_text(tmp / "config.yaml", config_yaml);
   for (const auto& f : fs::directory_iterator(tmp)) fsync_path(f.path());
@@ -251,6 +253,8 @@ TrainerState load_checkpoint(const std::string& dir, model::JepaImpl& model, tor
     st.window_loss_sum = js.at("window_loss_sum").get<double>();
     st.window_steps = js.at("window_steps").get<int64_t>();
     st.window_tokens = js.at("window_tokens").get<int64_t>();
+    st.window_positions = js.value("window_positions", int64_t{0});  // absent before padded_tokens existed
+    st.data_order = js.value("data_order", int64_t{1});
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error("checkpoint '" + dir + "': trainer_state.json is corrupt (" + e.what() + ")");
   }

@@ -22,6 +22,11 @@ struct TrainerState {
   double window_loss_sum = 0;    // partial logging window, so resumed logs equal uninterrupted ones
   int64_t window_steps = 0;
   int64_t window_tokens = 0;
+  int64_t window_positions = 0;  // token positions incl. padding (metrics.jsonl padded_tokens)
+  // The sampler's epoch order: 2 = KeyedPermutation (design.md §3); checkpoints written before it have none and
+  // read as 1 (a Fisher-Yates shuffle): resuming one mid-epoch changes the rest of that epoch's order.
+  int64_t data_order = kDataOrder;
+  static constexpr int64_t kDataOrder = 2;
 };
 
 std::string checkpoint_name(int64_t step);

@@ -13,6 +13,7 @@ void StepProfiler::drain() const {
 void StepProfiler::start() {
   if (!on_) return;
   drain();
+  ++steps_;
   last_ = std::chrono::steady_clock::now();
 }
 
@@ -24,10 +25,11 @@ void StepProfiler::mark(const char* phase) {
   last_ = now;
 }
 
-std::map<std::string, double> StepProfiler::take(int64_t steps) {
+std::map<std::string, double> StepProfiler::take() {
   std::map<std::string, double> out;
-  for (const auto& [phase, s] : seconds_) out["time_" + phase] = s / static_cast<double>(std::max<int64_t>(steps, 1));
+  for (const auto& [phase, s] : seconds_) out["time_" + phase] = s / static_cast<double>(std::max<int64_t>(steps_, 1));
   seconds_.clear();
+  steps_ = 0;
   return out;
 }
 

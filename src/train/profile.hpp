@@ -19,8 +19,8 @@ class StepProfiler {
   void start();
   // Ends the running phase: the time since the last start()/mark() is added to `phase`.
   void mark(const char* phase);
-  // Mean seconds per step of each phase over the `steps` steps since the last take(), as "time_<phase>"; clears.
-  std::map<std::string, double> take(int64_t steps);
+  // Mean seconds per step of each phase over the steps start()ed since the last take(), as "time_<phase>"; clears.
+  std::map<std::string, double> take();
 
  private:
   void drain() const;
@@ -28,6 +28,7 @@ class StepProfiler {
   torch::Device device_;
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
   std::map<std::string, double> seconds_;
+  int64_t steps_ = 0;
 };
 
 }  // namespace jepa::train

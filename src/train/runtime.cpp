@@ -7,6 +7,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <iterator>
 #include <atomic>
 #include <csignal>
 #include <mutex>
@@ -30,22 +31,30 @@ torch::Device pick_device(const std::string& name, int local_rank) {
   return d;
 }
 
-int choose_threads(int64_t requested, int local_ranks) {
-  return choose_threads(requested, local_ranks, static_cast<int>(std::thread::hardware_concurrency()), allowed_cores());
-}
-
-int choose_threads(int64_t requested, int local_ranks, int machine_cores, int allowed) {
-  if (requested > 0) return static_cast<int>(requested);
-  // A launcher that binds each rank (mpirun --bind-to, srun --cpus-per-task) already gave it its own cores.
-  if (allowed > 0 && allowed < machine_cores) return allowed;
-  return std::max(1, std::max(1, machine_cores) / std::max(1, local_ranks));
-}
-
-int allowed_cores() {
+std::vector<int> allowed_cpus() {
   cpu_set_t set;
   CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
-  return CPU_COUNT(&set);
+  std::vector<int> out;
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return out;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &set)) out.push_back(c);
+  return out;
+}
+
+int choose_threads(int64_t requested, const std::vector<int>& mine, const std::vector<std::vector<int>>& host_ranks) {
+  if (requested > 0) return static_cast<int>(requested);
+  const int machine = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (mine.empty()) return std::max(1, machine / std::max<int>(1, static_cast<int>(host_ranks.size())));
+  // The ranks on this host whose CPU sets overlap this one's (itself included) share those CPUs: unbound ranks
+  // split the machine; ranks a launcher bound to their own cores (srun --cpus-per-task, mpirun --bind-to core)
+  // use all of theirs; ranks bound per socket split their socket.
+  int sharing = 0;
+  for (const auto& other : host_ranks) {
+    std::vector<int> common;
+    std::set_intersection(mine.begin(), mine.end(), other.begin(), other.end(), std::back_inserter(common));
+    sharing += common.empty() ? 0 : 1;
+  }
+  return std::max(1, static_cast<int>(mine.size()) / std::max(1, sharing));
 }
 
 void install_stop_signals() {

@@ -3,6 +3,7 @@
 // CPU generator's state (checkpointed per rank so a resumed run draws the same dropout masks).
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -10,13 +11,12 @@ namespace jepa::train {
 
 // device string (auto|cpu|cuda|cuda:N) -> device; auto/cuda pick GPU local_rank % GPUs. "cuda" without a GPU is an error.
 torch::Device pick_device(const std::string& name, int local_rank = 0);
-// Intra-op threads: `requested`; else the cores this process may run on when a launcher bound it to fewer than the
-// machine has; else the machine's cores divided among the ranks on this node (so N ranks never oversubscribe).
-int choose_threads(int64_t requested, int local_ranks);
-// The same with the machine's cores and this process's allowed cores given (tests).
-int choose_threads(int64_t requested, int local_ranks, int machine_cores, int allowed);
-// CPUs in this process's affinity mask (0 if unknown).
-int allowed_cores();
+// Intra-op threads (train.threads = 0): this process's allowed CPUs (`mine`, ascending) divided by the number of
+// ranks on its host whose allowed CPUs overlap them (`host_ranks`: every rank on the host, itself included), so N
+// ranks never oversubscribe and a rank bound to its own cores uses all of them; `requested` when > 0.
+int choose_threads(int64_t requested, const std::vector<int>& mine, const std::vector<std::vector<int>>& host_ranks);
+// The CPUs in this process's affinity mask, ascending (empty if unknown).
+std::vector<int> allowed_cpus();
 
 // SIGTERM / SIGUSR1 ask for a checkpoint and a clean exit at the next step boundary.
 void install_stop_signals();

@@ -149,7 +149,8 @@ void Trainer::build_optimizer() {
     const auto params = model_->trainable_parameters();
     std::optional<size_t> sparse;  // the context encoder's token embedding (design.md §5)
     const auto emb = model_->context_encoder->token_embedding();
-    for (size_t k = 0; k < params.size() && cfg_.dist.sparse_embedding; ++k)
+    const bool sparse_on = cfg_.dist.sparse_embedding && objective_->names_context_ids();
+    for (size_t k = 0; k < params.size() && sparse_on; ++k)
       if (params[k].is_same(emb)) sparse = k;
     reducer_ = std::make_unique<distributed::GradReducer>(
         params, *comm_, cfg_.dist.bucket_mb, cfg_.dist.overlap,
@@ -190,6 +191,14 @@ void Trainer::restore() {
   state_ = load_checkpoint(*resumed_from_, *model_, *optimizer_, &rng);
   for (const auto& line : keep_configured_hyperparameters(*optimizer_, configured))
     resume_notes_.push_back("resume: " + line + "; using the config's value");
+  if (state_.data_order != TrainerState::kDataOrder)
+    resume_notes_.push_back(log::strf("the checkpoint was written with data order %lld (a materialised Fisher-Yates "
+                                      "shuffle); this build orders epochs with a keyed permutation (order %lld), so "
+                                      "the rest of epoch %lld visits documents in another order",
+                                      static_cast<long long>(state_.data_order),
+                                      static_cast<long long>(TrainerState::kDataOrder),
+                                      static_cast<long long>(loader_->sampler().epoch_of(state_.step))));
+  state_.data_order = TrainerState::kDataOrder;
   if (state_.global_batch != fresh.global_batch)
     log::warn(log::strf("resuming with global batch %lld (checkpoint used %lld): the data order from here differs",
                         static_cast<long long>(fresh.global_batch), static_cast<long long>(state_.global_batch)));
@@ -325,17 +334,23 @@ void Trainer::forward_backward(const data::Batch& host_batch, StepStats& s) {
       }
   }
   s.metrics = std::move(out.metrics);  // the last micro-batch's
-  if (rows) reducer_->set_rows(distributed::marked_rows(rows->wait()));
+  if (rows) {
+    auto ids = distributed::marked_rows(rows->wait());
+    // Pinned and asynchronous on a GPU: the host never waits for the device here.
+    if (device_.is_cuda()) ids = ids.pin_memory().to(device_, /*non_blocking=*/true);
+    reducer_->set_rows(std::move(ids));
+  }
 }
 
 std::optional<distributed::Control::PendingSum> Trainer::start_row_union(const std::vector<data::Batch>& micro) {
-  if (!reducer_ || !cfg_.dist.sparse_embedding) return std::nullopt;
+  if (!reducer_ || !reducer_->has_sparse()) return std::nullopt;
   const auto rows = model_->context_encoder->token_embedding().size(0);
   std::vector<int64_t> words(static_cast<size_t>((rows + 63) / 64), 0);
   for (const auto& m : micro) {
     const auto ids = objective_->context_ids(m);
-    if (!ids) return std::nullopt;  // same answer on every rank: it depends on the objective, not the batch
-    distributed::mark_rows(*ids, words);
+    if (!ids) throw std::runtime_error("objective '" + cfg_.train.objective + "' names its context ids "
+                                       "(Objective::names_context_ids) but gave none for a batch");
+    distributed::mark_rows(*ids, rows, words);
   }
   return control_->start_or(std::move(words), "embedding rows");
 }
@@ -430,12 +445,13 @@ void Trainer::check_sync() {
 
 // The open logging window's loss sum and tokens over all ranks: what a resumed run carried over (state_, the same
 // on every rank) plus what each rank accumulated since (on its device / host).
-std::pair<double, int64_t> Trainer::window_totals() {
+Trainer::WindowTotals Trainer::window_totals() {
   const bool multi = control_->world().size > 1;
   const double local = window_loss_.defined() ? window_loss_.item<double>() : 0.0;
   const double loss = multi ? control_->sum(local, "window loss") : local;
   const int64_t tokens = multi ? control_->sum(window_tokens_, "window tokens") : window_tokens_;
-  return {state_.window_loss_sum + loss, state_.window_tokens + tokens};
+  const int64_t positions = multi ? control_->sum(window_positions_, "window positions") : window_positions_;
+  return {state_.window_loss_sum + loss, state_.window_tokens + tokens, state_.window_positions + positions};
 }
 
 std::string Trainer::save() {
@@ -445,7 +461,10 @@ std::string Trainer::save() {
   const auto start = std::chrono::steady_clock::now();
   check_sync();
   TrainerState saved = state_;  // with the open logging window's totals, so a resumed run logs the same means
-  std::tie(saved.window_loss_sum, saved.window_tokens) = window_totals();
+  const auto totals = window_totals();
+  saved.window_loss_sum = totals.loss;
+  saved.window_tokens = totals.tokens;
+  saved.window_positions = totals.positions;
   // Every rank's generators: the CPU one, and its GPU's (all ranks share the device type).
   std::map<std::string, std::vector<std::string>> states;
   states["cpu"] = control_->allgather_bytes(cpu_generator_state(), "rng state gather");
@@ -530,17 +549,17 @@ int64_t Trainer::fit() {
     if (state_.step % cfg_.train.log_every == 0) {
       check_nonfinite(&last);
       settle(last);
-      const auto [window_loss, window_tokens] = window_totals();
+      const auto totals = window_totals();
       const auto now = std::chrono::steady_clock::now();
       Window w;
       w.step = state_.step;
       w.steps = cfg_.train.steps;
       w.epoch = loader_->sampler().epoch_of(state_.step - 1);
-      w.mean_loss = window_loss / static_cast<double>(state_.window_steps);
+      w.mean_loss = totals.loss / static_cast<double>(state_.window_steps);
       w.window_steps = state_.window_steps;
-      w.tokens = window_tokens;
-      w.positions = control_->world().size > 1 ? control_->sum(window_positions_, "window positions") : window_positions_;
-      w.profile = profiler_.take(state_.window_steps);
+      w.tokens = totals.tokens;
+      w.positions = totals.positions;
+      w.profile = profiler_.take();
       w.seconds = std::chrono::duration<double>(now - window_start).count();
       w.elapsed = std::chrono::duration<double>(now - start).count();
       w.eta = w.elapsed / static_cast<double>(state_.step - first_step) * static_cast<double>(cfg_.train.steps - state_.step);
@@ -556,6 +575,7 @@ int64_t Trainer::fit() {
       state_.window_loss_sum = 0;
       state_.window_steps = 0;
       state_.window_tokens = 0;
+      state_.window_positions = 0;
       window_loss_ = torch::Tensor();
       window_tokens_ = 0;
       window_positions_ = 0;

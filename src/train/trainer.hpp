@@ -70,7 +70,11 @@ class Trainer {
   void settle(StepStats& s);
   void guard_nonfinite(const torch::Tensor& grad_norm);
   void check_nonfinite(StepStats* s);
-  std::pair<double, int64_t> window_totals();
+  struct WindowTotals {
+    double loss = 0;
+    int64_t tokens = 0, positions = 0;
+  };
+  WindowTotals window_totals();
   void apply_fault();
   // Run-directory and start-up log lines of fit().
   std::optional<MetricsLog> open_run_dir();

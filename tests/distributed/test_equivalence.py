@@ -1,6 +1,7 @@
 """Equivalence under real mpirun: 1 rank with batch 2B == 2 ranks with batch B each, same seed.
 
-Same loss at every step (within 1e-5) and the same context/target/predictor parameters after 20 steps (within 3e-5),
+Same loss at every step (within 1e-5) and the same context/target/predictor parameters after 20 steps (within 1e-5;
+3e-5 for the token embeddings, see PARAM_TOL),
 for dist.overlap=true and false, with buckets small enough (0.05 MB) to give several; and again with the
 anti-collapse options on (top-2 instance-normalised targets, MSE, smooth-L1 with layer norm, cosine and linear EMA,
 VICReg, shared init, a 10x predictor lr), whose
@@ -85,10 +86,12 @@ def main():
         base_losses, base_params = results[base]
         dl = max(abs(a["loss"] - b["loss"]) for a, b in zip(base_losses, losses))
         dp, worst = max(((base_params[k] - params[k]).abs().max().item(), k) for k in base_params)
+        # PARAM_TOL only where its reason applies (the token embeddings' rows); every other tensor keeps tol
+        dp_other = max((base_params[k] - params[k]).abs().max().item() for k in base_params if "emb" not in k)
         print(f"{name} vs {base}: {len(losses)} steps, max loss diff {dl:.2e}, max param diff after {STEPS} steps "
-              f"{dp:.2e} ({worst}) over {len(params)} tensors (tolerance {tol:.0e}, parameters "
-              f"{(tol and max(tol, PARAM_TOL)):.0e})")
-        if len(losses) != STEPS or dl > tol or dp > (tol and max(tol, PARAM_TOL)):
+              f"{dp:.2e} ({worst}) over {len(params)} tensors, {dp_other:.2e} outside the embeddings (tolerance "
+              f"{tol:.0e}; embeddings {(tol and max(tol, PARAM_TOL)):.0e})")
+        if len(losses) != STEPS or dl > tol or dp > (tol and max(tol, PARAM_TOL)) or dp_other > tol:
             failures.append(name)
         if any(a["tokens"] != b["tokens"] for a, b in zip(base_losses, losses)):
             failures.append(f"{name}: token counts differ (ranks did not cover the same global batch)")

@@ -121,7 +121,7 @@ TEST(ReducerSparse, ReducesOnlyTheNamedRowsWithTheDenseResult) {
 
     const auto ids = torch::tensor({{5, 7, 7, 64}, {99, 5, 0, 0}}, torch::kInt64);
     std::vector<int64_t> words(2, 0);
-    mark_rows(ids, words);
+    mark_rows(ids, 100, words);
     const auto rows = marked_rows(words);
     EXPECT_TRUE(torch::equal(rows, torch::tensor({0, 5, 7, 64, 99}, torch::kInt64)));
 
@@ -147,5 +147,6 @@ TEST(ReducerSparse, ReducesOnlyTheNamedRowsWithTheDenseResult) {
     EXPECT_TRUE(torch::allclose(params[0].grad(), 2 * ref[0], 1e-6, 1e-7));
   }
   std::vector<int64_t> words(1, 0);
-  EXPECT_THROW(mark_rows(torch::tensor({64}, torch::kInt64), words), std::out_of_range);
+  EXPECT_THROW(mark_rows(torch::tensor({64}, torch::kInt64), 64, words), std::out_of_range);
+  EXPECT_THROW(mark_rows(torch::tensor({50}, torch::kInt64), 50, words), std::out_of_range);  // inside the word, past the rows
 }

@@ -45,20 +45,29 @@ TEST(FusedAdamW, MatchesLibTorchAdamWAndSharesItsState) {
   EXPECT_TRUE(torch::equal(s1.exp_avg_sq(), s2.exp_avg_sq()));
 }
 
+namespace {
+// Two identical sets of parameters with random values and gradients (one per shape), to be treated two ways.
+std::pair<std::vector<torch::Tensor>, std::vector<torch::Tensor>> twin_parameters(
+    const std::vector<std::vector<int64_t>>& shapes) {
+  std::vector<torch::Tensor> a, b;
+  for (const auto& shape : shapes) {
+    auto p = torch::randn(shape, torch::requires_grad());
+    p.mutable_grad() = torch::randn(shape);
+    auto q = p.detach().clone().requires_grad_(true);
+    q.mutable_grad() = p.grad().clone();
+    a.push_back(p);
+    b.push_back(q);
+  }
+  return {a, b};
+}
+}  // namespace
+
 // The step's clipping (no read-back of the norm) against LibTorch's clip_grad_norm_: the same total norm and the
 // same clipped gradients, bit for bit on CPU, with and without clipping taking effect.
 TEST(ClipGradients, EqualsLibTorchClipGradNormWithoutReadingTheNormBack) {
   for (const double max_norm : {0.5, 1e9}) {
     torch::manual_seed(11);
-    std::vector<torch::Tensor> a, b;
-    for (const auto& shape : std::vector<std::vector<int64_t>>{{7, 5}, {5}, {3, 4, 2}, {1}}) {
-      auto p = torch::randn(shape, torch::requires_grad());
-      p.mutable_grad() = torch::randn(shape);
-      auto q = p.detach().clone().requires_grad_(true);
-      q.mutable_grad() = p.grad().clone();
-      a.push_back(p);
-      b.push_back(q);
-    }
+    auto [a, b] = twin_parameters({{7, 5}, {5}, {3, 4, 2}, {1}});
     auto no_grad = torch::zeros({2}, torch::requires_grad());  // skipped by both
     a.push_back(no_grad);
     const auto total = jepa::train::clip_gradients(a, max_norm);
@@ -74,15 +83,7 @@ TEST(ClipGradients, EqualsLibTorchClipGradNormWithoutReadingTheNormBack) {
 TEST(ClipDivisor, InsideTheFusedStepEqualsClippingFirst) {
   for (const double max_norm : {0.5, 1e9}) {
     torch::manual_seed(12);
-    std::vector<torch::Tensor> a, b;
-    for (const auto& shape : std::vector<std::vector<int64_t>>{{7, 5}, {5}, {3, 4, 2}}) {
-      auto p = torch::randn(shape, torch::requires_grad());
-      p.mutable_grad() = torch::randn(shape);
-      auto q = p.detach().clone().requires_grad_(true);
-      q.mutable_grad() = p.grad().clone();
-      a.push_back(p);
-      b.push_back(q);
-    }
+    auto [a, b] = twin_parameters({{7, 5}, {5}, {3, 4, 2}});
     const auto opts = torch::optim::AdamWOptions(1e-2).weight_decay(0.01);
     FusedAdamW first(a, opts), inside(b, opts);
     const auto total = jepa::train::gradient_norm(b);

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -90,4 +91,37 @@ TEST(Prefetch, OnAndOffTrainIdentically) {
   ASSERT_EQ(losses[0].size(), 12u);
   EXPECT_EQ(losses[0], losses[1]);
   EXPECT_TRUE(torch::equal(weights[0], weights[1]));
+}
+
+// A run resumed in the middle of a logging window reports the window's padded_tokens as the uninterrupted run does
+// (the partial window's positions are checkpointed), and a checkpoint from before the keyed permutation (no
+// data_order in trainer_state.json) resumes with a warning that the epoch's order changes.
+TEST(StepProfile, PaddedTokensSurviveAResumeMidWindow) {
+  const auto dir = fixtures::scratch("profile_resume");
+  const auto corpus = fixtures::synthetic_corpus(dir, 64);
+  auto whole = fixtures::small_config(dir / "whole", corpus);
+  whole.train.steps = 8;
+  train::Trainer(whole).fit();
+
+  auto part = fixtures::small_config(dir / "part", corpus);
+  part.train.steps = 6;  // ends inside the window of steps 5..8, checkpointing it
+  train::Trainer(part).fit();
+  auto state_file = fs::path(part.run.dir) / "checkpoints" / "step_0000006" / "trainer_state.json";
+  auto js = nlohmann::json::parse(std::ifstream(state_file));
+  EXPECT_EQ(js["data_order"].get<int64_t>(), 2);
+  js.erase("data_order");  // as written before the keyed permutation
+  std::ofstream(state_file) << js.dump(2);
+  part.train.steps = 8;
+  part.train.resume = "auto";
+  train::Trainer(part).fit();
+
+  const auto a = records(whole), b = records(part);
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[1]["step"].get<int64_t>(), 8);
+  EXPECT_EQ(b[1]["padded_tokens"].get<int64_t>(), a[1]["padded_tokens"].get<int64_t>());
+  EXPECT_EQ(b[1]["tokens"].get<int64_t>(), a[1]["tokens"].get<int64_t>());
+  std::ifstream log(fs::path(part.run.dir) / "train.log");
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("written with data order 1"), std::string::npos) << text;
 }
