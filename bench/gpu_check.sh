@@ -283,7 +283,8 @@ C["equiv_1x8"] = jd("equiv_1x8", "train.steps=10", "train.save_every=10", "train
 C["equiv_2x4"] = mpi(2, jd("equiv_2x4", "train.steps=10", "train.save_every=10", "train.batch_size=4", *EXACT, *GPU,
                            "dist.backend=nccl", "dist.timeout_s=120"))
 BF16 = "fp32" if CPU_LOGIC else "bf16"
-C["bf16"] = jd("bf16_smoke", "train.steps=200", "train.save_every=200", f"train.precision={BF16}", *GPU)
+C["bf16"] = jd("bf16_smoke", "train.steps=200", "train.save_every=200", f"train.precision={BF16}",
+               "train.profile=true", *GPU)  # the step profile on the device (docs/performance.md)
 RESUME = ["train.steps=20", "train.save_every=10", "train.precision=fp32", *GPU]  # smoke dropout 0.1: on
 C["resume_full"] = jd("resume_full", *RESUME)
 C["resume_cut"] = jd("resume_part", *RESUME, "dist.fault=abort@0:10")
@@ -531,9 +532,16 @@ def check_bf16():
     if len(ls) != 200:
         raise CheckFailed(f"expected 200 metrics lines, got {len(ls)}")
     first, last = sum(ls[:20]) / 20, sum(ls[-20:]) / 20
+    rows = metrics(C["bf16"])[20:]
+    phases = ["data", "setup", "forward", "backward", "allreduce", "clip", "optimizer", "ema"]
+    if not all(f"time_{p}" in r and "time_step" in r for r in rows for p in phases):
+        raise CheckFailed("train.profile=true wrote no time_* fields")
+    step = sum(r["time_step"] for r in rows)
+    profile = " | ".join(f"{p} {100 * sum(r[f'time_{p}'] for r in rows) / step:.0f}%" for p in phases)
     ok = finite == 200 and last < 0.9 * first
     return ok, (f"{BF16}, 200 steps in {secs:.1f} s: {finite}/200 losses finite, mean loss steps 1-20 {first:.4f} -> "
-                f"steps 181-200 {last:.4f} (ratio {last / first:.3f}, must be < 0.9)")
+                f"steps 181-200 {last:.4f} (ratio {last / first:.3f}, must be < 0.9); step profile (device drained "
+                f"at each phase, steps 21-200, {1e3 * step / len(rows):.1f} ms a step): {profile}")
 
 
 def check_resume():
