@@ -29,17 +29,15 @@ DistributedSampler::DistributedSampler(int64_t n_docs, int64_t batch_per_rank, i
                                 std::to_string(global_batch()) + " = batch_size x world)");
 }
 
-KeyedPermutation DistributedSampler::order(int64_t epoch) const {
-  return KeyedPermutation(static_cast<uint64_t>(n_docs_),
-                          derive_seed({0x7065726dULL /* "perm" */, seed_, static_cast<uint64_t>(epoch)}));
-}
-
-std::vector<int64_t> DistributedSampler::permutation(int64_t epoch) const {
-  const auto perm = order(epoch);
-  std::vector<int64_t> out(static_cast<size_t>(n_docs_));
-  for (uint64_t i = 0; i < out.size(); ++i) out[i] = static_cast<int64_t>(perm(i));
+std::vector<int64_t> DistributedSampler::docs_at(int64_t epoch, int64_t first, int64_t n) const {
+  const KeyedPermutation perm(static_cast<uint64_t>(n_docs_),
+                              derive_seed({0x7065726dULL /* "perm" */, seed_, static_cast<uint64_t>(epoch)}));
+  std::vector<int64_t> out(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) out[static_cast<size_t>(i)] = static_cast<int64_t>(perm(static_cast<uint64_t>(first + i)));
   return out;
 }
+
+std::vector<int64_t> DistributedSampler::permutation(int64_t epoch) const { return docs_at(epoch, 0, n_docs_); }
 
 void DistributedSampler::group_by_length(int64_t window, LengthFn lengths) {
   if (window < 1) throw std::invalid_argument("sampler: length window must be at least 1");
@@ -51,9 +49,7 @@ const std::vector<int64_t>& DistributedSampler::window_order(int64_t epoch, int6
   if (cached_window_key_ == std::make_pair(epoch, w)) return cached_window_;
   const int64_t G = global_batch();
   const int64_t n_batches = std::min(window_, batches_per_epoch() - w * window_);
-  const auto perm = order(epoch);
-  std::vector<int64_t> docs(static_cast<size_t>(n_batches * G));
-  for (size_t i = 0; i < docs.size(); ++i) docs[i] = static_cast<int64_t>(perm(static_cast<uint64_t>(w * window_ * G) + i));
+  const auto docs = docs_at(epoch, w * window_ * G, n_batches * G);
   const auto len = lengths_(docs);
   std::vector<size_t> order(docs.size());
   std::iota(order.begin(), order.end(), 0);
@@ -72,17 +68,17 @@ const std::vector<int64_t>& DistributedSampler::window_order(int64_t epoch, int6
 std::vector<SampleRef> DistributedSampler::local_batch(int64_t step) const {
   const int64_t epoch = epoch_of(step);
   const int64_t in_epoch = step % batches_per_epoch();
-  std::vector<SampleRef> out;
-  out.reserve(static_cast<size_t>(batch_));
+  std::vector<int64_t> docs;
   if (window_ > 0) {
     const auto& window = window_order(epoch, in_epoch / window_);
-    const int64_t first = (in_epoch % window_) * global_batch() + rank_ * batch_;
-    for (int64_t i = 0; i < batch_; ++i) out.push_back({window[static_cast<size_t>(first + i)], epoch});
+    const auto first = window.begin() + (in_epoch % window_) * global_batch() + rank_ * batch_;
+    docs.assign(first, first + batch_);
   } else {
-    const auto perm = order(epoch);
-    const int64_t first = in_epoch * global_batch() + rank_ * batch_;
-    for (int64_t i = 0; i < batch_; ++i) out.push_back({static_cast<int64_t>(perm(static_cast<uint64_t>(first + i))), epoch});
+    docs = docs_at(epoch, in_epoch * global_batch() + rank_ * batch_, batch_);
   }
+  std::vector<SampleRef> out;
+  out.reserve(docs.size());
+  for (const int64_t d : docs) out.push_back({d, epoch});
   return out;
 }
 

@@ -8,8 +8,6 @@
 #include <functional>
 #include <vector>
 
-#include "data/permutation.hpp"
-
 namespace jepa::data {
 
 struct SampleRef {
@@ -49,7 +47,8 @@ class DistributedSampler {
   mutable std::pair<int64_t, int64_t> cached_window_key_{-1, -1};
   mutable std::vector<int64_t> cached_window_;
   const std::vector<int64_t>& window_order(int64_t epoch, int64_t w) const;
-  KeyedPermutation order(int64_t epoch) const;
+  // Positions [first, first + n) of the epoch's order (a KeyedPermutation keyed by seed and epoch).
+  std::vector<int64_t> docs_at(int64_t epoch, int64_t first, int64_t n) const;
 };
 
 }  // namespace jepa::data

@@ -67,18 +67,16 @@ std::vector<torch::Tensor> defined_grads(const std::vector<torch::Tensor>& param
   return grads;
 }
 
-// LibTorch's norm: per-tensor norms in one multi-tensor call.
-torch::Tensor foreach_norm(const std::vector<torch::Tensor>& grads) {
-  const auto norms = torch::_foreach_norm(grads, 2);
-  return norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);
-}
 }  // namespace
 
 torch::Tensor gradient_norm(const std::vector<torch::Tensor>& parameters) {
   torch::NoGradGuard no_grad;
   const auto grads = defined_grads(parameters);
   if (grads.empty()) return {};
-  if (!grads.front().device().is_cpu()) return foreach_norm(grads);
+  if (!grads.front().device().is_cpu()) {  // one multi-tensor kernel on a GPU
+    const auto norms = torch::_foreach_norm(grads, 2);
+    return norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);
+  }
   // On CPU the BLAS dot of each gradient with itself reads memory about twice as fast as _foreach_norm's
   // reduction (measured 11.9 vs 26.3 ms over DistilBERT-base's 66 M gradients, 2 threads).
   std::vector<torch::Tensor> squares;
@@ -88,15 +86,6 @@ torch::Tensor gradient_norm(const std::vector<torch::Tensor>& parameters) {
     squares.push_back(torch::dot(flat, flat));
   }
   return torch::stack(squares).sum().sqrt();
-}
-
-torch::Tensor clip_gradients(const std::vector<torch::Tensor>& parameters, double max_norm) {
-  torch::NoGradGuard no_grad;
-  auto grads = defined_grads(parameters);
-  if (grads.empty()) return {};
-  const auto total = foreach_norm(grads);
-  torch::_foreach_mul_(grads, torch::clamp(max_norm / (total + 1e-6), std::nullopt, 1.0));
-  return total;
 }
 
 torch::Tensor clip_divisor(const torch::Tensor& total, double max_norm) {

@@ -27,17 +27,13 @@ class FusedAdamW : public torch::optim::AdamW {
   torch::Tensor divisor_;         // this step's gradient divisor, if any
 };
 
-// clip_grad_norm_ without reading the norm back: per-tensor norms in one multi-tensor call (_foreach_norm), the
-// total as a device scalar, every gradient scaled by min(1, max_norm / (total + 1e-6)) (LibTorch's and PyTorch's
-// rule; a factor of exactly 1 leaves gradients bit for bit unchanged). Returns the total norm (a device scalar; an
-// undefined tensor when no parameter has a gradient).
-torch::Tensor clip_gradients(const std::vector<torch::Tensor>& parameters, double max_norm);
-// The total 2-norm of the gradients (a device scalar; undefined without gradients): clip_gradients' total within float
-// rounding (on CPU from BLAS dot products, which are faster than _foreach_norm).
+// The total 2-norm of the gradients (a device scalar, never read back; undefined without gradients): LibTorch's
+// clip_grad_norm_ total within float rounding (on CPU from BLAS dot products, faster than _foreach_norm; on a GPU
+// one _foreach_norm).
 torch::Tensor gradient_norm(const std::vector<torch::Tensor>& parameters);
-// The same clipping as a divisor for FusedAdamW::divide_grads_by: max(1, (total + 1e-6) / max_norm). Exactly 1 (no
-// change, bit for bit) when the norm is within max_norm; otherwise g / divisor is within an ulp of clip_gradients'
-// g · (max_norm / (total + 1e-6)).
+// clip_grad_norm_'s rule, min(1, max_norm / (total + 1e-6)), as a divisor for FusedAdamW::divide_grads_by:
+// max(1, (total + 1e-6) / max_norm). Exactly 1 (no change, bit for bit) when the norm is within max_norm; otherwise
+// g / divisor is within an ulp of clip_grad_norm_'s g · (max_norm / (total + 1e-6)).
 torch::Tensor clip_divisor(const torch::Tensor& total, double max_norm);
 
 // After loading optimizer.pt, whose param groups carry the hyper-parameters the checkpoint was written with: puts
