@@ -27,6 +27,10 @@ struct ModelConfig {
   int64_t max_positions = 512;
   int64_t pred_hidden_mult = 2;
   double pred_dropout = 0.0;
+  int64_t kv_heads = 0;           // llama: key/value heads (grouped-query attention); 0 = model.heads
+  double rope_theta = 10000.0;    // llama: rotary position embedding base
+  double norm_eps = 1e-5;         // llama: RMSNorm epsilon
+  bool tie_embeddings = false;    // llama: the output head reuses the token embedding
   std::string init = "independent";  // independent | shared (every encoder layer starts as a copy of the first,
                                      // as the reference's nn.TransformerEncoder does)
 };
@@ -43,6 +47,14 @@ struct JepaConfig {
   std::string loss = "cosine";            // per masked position: cosine (1 - cos) | mse | smooth_l1
   double vc_weight = 0.0;                 // VICReg variance + covariance terms on the predictions (0 = off)
   double var_target = 1.0;                // VICReg's γ: the per-feature std the variance hinge asks for
+  // LLM-JEPA (train.objective=llm_jepa, design.md §9): loss = gamma·NTP + lambda·distance(Enc(text ⊕ [PRED]×k), Enc(code))
+  double lambda = 1.0;                    // weight of the JEPA term (0 = next-token loss only)
+  double gamma = 1.0;                     // weight of the next-token term
+  int64_t pred_tokens = 0;                // k [PRED] tokens appended to the text view (0: Enc(text) itself)
+  std::string distance = "cosine";        // cosine | mse | l2 | infonce
+  double infonce_temperature = 0.07;      // jepa.distance=infonce: softmax temperature over the global batch
+  double loss_dropout = 0.0;              // fraction of steps that skip the JEPA rows (NTP only)
+  bool packed = true;                     // both views in one block-causal row (2 rows per example, not 3)
 };
 
 struct OptimConfig {
@@ -83,6 +95,7 @@ struct DataConfig {
   bool group_by_length = false;  // sort each window of global batches by length: less padding, another batch order
   int64_t length_window = 64;    // global batches per sorting window (data.group_by_length; design.md §3)
   bool prefetch = true;          // build the next step's batch on a worker thread while this step runs
+  std::string padding_side = "right";  // paired corpora: where rows are padded (right | left; results are equal)
 };
 
 struct DistConfig {

@@ -20,6 +20,10 @@ void visit_fields(C& c, F&& f) {
   f("model", "max_positions", c.model.max_positions);
   f("model", "pred_hidden_mult", c.model.pred_hidden_mult);
   f("model", "pred_dropout", c.model.pred_dropout);
+  f("model", "kv_heads", c.model.kv_heads);
+  f("model", "rope_theta", c.model.rope_theta);
+  f("model", "norm_eps", c.model.norm_eps);
+  f("model", "tie_embeddings", c.model.tie_embeddings);
   f("model", "init", c.model.init);
 
   f("jepa", "mask_ratio", c.jepa.mask_ratio);
@@ -33,6 +37,13 @@ void visit_fields(C& c, F&& f) {
   f("jepa", "loss", c.jepa.loss);
   f("jepa", "vc_weight", c.jepa.vc_weight);
   f("jepa", "var_target", c.jepa.var_target);
+  f("jepa", "lambda", c.jepa.lambda);
+  f("jepa", "gamma", c.jepa.gamma);
+  f("jepa", "pred_tokens", c.jepa.pred_tokens);
+  f("jepa", "distance", c.jepa.distance);
+  f("jepa", "infonce_temperature", c.jepa.infonce_temperature);
+  f("jepa", "loss_dropout", c.jepa.loss_dropout);
+  f("jepa", "packed", c.jepa.packed);
 
   f("optim", "lr", c.optim.lr);
   f("optim", "weight_decay", c.optim.weight_decay);
@@ -67,6 +78,7 @@ void visit_fields(C& c, F&& f) {
   f("data", "group_by_length", c.data.group_by_length);
   f("data", "length_window", c.data.length_window);
   f("data", "prefetch", c.data.prefetch);
+  f("data", "padding_side", c.data.padding_side);
 
   f("dist", "backend", c.dist.backend);
   f("dist", "bucket_mb", c.dist.bucket_mb);

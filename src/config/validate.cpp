@@ -71,6 +71,12 @@ void validate(const Config& c) {
   at_least("model.pred_hidden_mult", m.pred_hidden_mult, 1);
   in_halfopen01("model.pred_dropout", m.pred_dropout);
   one_of("model.init", m.init, {"independent", "shared"});
+  at_least("model.kv_heads", m.kv_heads, 0);
+  if (m.kv_heads > 0 && m.heads % m.kv_heads != 0)
+    throw ConfigError("config key 'model.kv_heads': value " + std::to_string(m.kv_heads) +
+                      " does not divide model.heads (" + std::to_string(m.heads) + ")");
+  positive("model.rope_theta", m.rope_theta);
+  positive("model.norm_eps", m.norm_eps);
 
   const auto& j = c.jepa;
   if (!(j.mask_ratio > 0 && j.mask_ratio <= 1)) out_of_range("jepa.mask_ratio", num(j.mask_ratio), "must be in (0, 1]");
@@ -83,6 +89,12 @@ void validate(const Config& c) {
   one_of("jepa.loss", j.loss, {"cosine", "mse", "smooth_l1"});
   non_negative("jepa.vc_weight", j.vc_weight);
   positive("jepa.var_target", j.var_target);
+  non_negative("jepa.lambda", j.lambda);
+  non_negative("jepa.gamma", j.gamma);
+  at_least("jepa.pred_tokens", j.pred_tokens, 0);
+  one_of("jepa.distance", j.distance, {"cosine", "mse", "l2", "infonce"});
+  positive("jepa.infonce_temperature", j.infonce_temperature);
+  in_halfopen01("jepa.loss_dropout", j.loss_dropout);
 
   const auto& o = c.optim;
   non_negative("optim.lr", o.lr);
@@ -127,14 +139,15 @@ void validate(const Config& c) {
   if (d.vocab) non_empty("data.vocab", *d.vocab);
   if (d.max_docs) at_least("data.max_docs", *d.max_docs, 1);
   at_least("data.length_window", d.length_window, 1);
+  one_of("data.padding_side", d.padding_side, {"right", "left"});
   // model.name: a built-in kind, else a local Hugging Face model directory (whose config.json gives the
   // architecture and its max_position_embeddings; checked when the encoder is built).
   // The names are the backbone table's (model/encoder.cpp); spelled here because jepa_config sits below jepa_model.
-  const bool builtin = m.name == "tiny" || m.name == "bert" || m.name == "distilbert";
+  const bool builtin = m.name == "tiny" || m.name == "bert" || m.name == "distilbert" || m.name == "llama";
   std::error_code ec;
   if (!builtin && !std::filesystem::is_directory(m.name, ec))
     throw ConfigError("model.name '" + m.name +
-                      "' is not tiny|bert|distilbert and not a local directory (models are never downloaded)");
+                      "' is not tiny|bert|distilbert|llama and not a local directory (models are never downloaded)");
   if (builtin && d.max_length > m.max_positions)
     throw ConfigError("config key 'data.max_length': value " + std::to_string(d.max_length) +
                       " is out of range (must be <= model.max_positions = " + std::to_string(m.max_positions) +

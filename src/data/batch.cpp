@@ -6,6 +6,8 @@
 
 #include <torch/torch.h>
 
+#include "data/paired_batch.hpp"
+
 namespace jepa::data {
 
 Batch Batch::to(const torch::Device& device) const {
@@ -15,11 +17,22 @@ Batch Batch::to(const torch::Device& device) const {
   b.masked_input_ids = masked_input_ids.to(device);
   b.pred_mask = pred_mask.to(device);
   b.masked_index = masked_index.to(device);
+  if (paired) {
+    auto& p = *b.paired;
+    for (auto* t : {&p.labels, &p.view_ids, &p.view_positions, &p.view_segments, &p.text_last, &p.code_last})
+      if (t->defined()) *t = t->to(device);
+  }
   return b;
 }
 
 Batch Batch::rows(int64_t start, int64_t n) const {
+  if (paired) {  // collated again from its examples: the views' layout depends on which rows are together
+    Batch b = paired_rows(*this, start, n);
+    b.step = step;
+    return b;
+  }
   Batch b;
+  b.step = step;
   const auto mask = attention_mask.narrow(0, start, n);
   const int64_t L = mask.numel() ? mask.sum(1).max().item<int64_t>() : 0;  // real tokens are a prefix of each row
   const auto cut = [&](const torch::Tensor& t) { return t.narrow(0, start, n).narrow(1, 0, L).contiguous(); };
@@ -75,13 +88,19 @@ Loader::Loader(std::shared_ptr<const CorpusReader> corpus, DistributedSampler sa
                MaskParams mask, uint64_t seed)
     : corpus_(std::move(corpus)), sampler_(std::move(sampler)), max_length_(max_length), mask_(mask), seed_(seed) {}
 
+Loader::Loader(std::shared_ptr<const CorpusReader> corpus, DistributedSampler sampler, PairedParams paired)
+    : corpus_(std::move(corpus)), sampler_(std::move(sampler)), max_length_(0), mask_{}, seed_(0),
+      paired_(std::make_shared<const PairedParams>(std::move(paired))) {}
+
 Batch Loader::batch(int64_t step) const {
   std::vector<int64_t> docs, epochs;
   for (const auto& r : sampler_.local_batch(step)) {
     docs.push_back(r.doc);
     epochs.push_back(r.epoch);
   }
-  return read_batch(*corpus_, docs, epochs, max_length_, mask_, seed_);
+  Batch b = paired_ ? read_paired_batch(*corpus_, docs, *paired_) : read_batch(*corpus_, docs, epochs, max_length_, mask_, seed_);
+  b.step = step;
+  return b;
 }
 
 Batch read_batch(const CorpusReader& corpus, const std::vector<int64_t>& docs, const std::vector<int64_t>& epochs,

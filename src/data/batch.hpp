@@ -2,6 +2,7 @@
 // A training batch: the two views of each sequence plus the loss mask, padded to the longest sequence.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <torch/types.h>
@@ -23,6 +24,21 @@ struct Batch {
   torch::Tensor masked_index;      // [masked] int64: flat indices (row * L + col) of the pred_mask positions, made on
                                    // the host, so selecting them on a device needs no nonzero() (no synchronisation)
   int64_t masked = 0;              // how many (known on the host)
+  int64_t step = -1;               // the global step the batch was read for (-1: none), e.g. for per-step draws
+
+  // A paired corpus (LLM-JEPA, paired_batch.hpp, design.md §9): input_ids/attention_mask hold the full examples
+  // (masked_input_ids = input_ids, nothing masked) and these the next-token targets and the two views.
+  struct Paired {
+    torch::Tensor labels;          // [B, L] int64: the token each position predicts, -100 where no loss is taken
+    int64_t label_count = 0;       // positions with a label (known on the host)
+    torch::Tensor view_ids;        // [R, Lv] int64: rows of views (R = B packed, 2B unpacked: text rows, then code)
+    torch::Tensor view_positions;  // [R, Lv] int64: RoPE positions, restarting in every segment
+    torch::Tensor view_segments;   // [R, Lv] int64: 0 padding, 1 the text view (+ [PRED] x k), 2 the code view
+    torch::Tensor text_last;       // [B] int64: flat index (row * Lv + col) of each text view's last token
+    torch::Tensor code_last;       // [B] int64: the same for the code views
+    std::shared_ptr<const void> source;  // the host examples (paired_batch.cpp), for rows()
+  };
+  std::optional<Paired> paired;
 
   Batch to(const torch::Device& device) const;
   // Rows [start, start + n) as a batch of its own (host tensors), padded only to its own longest sequence: a
@@ -44,6 +60,8 @@ class Loader {
  public:
   Loader(std::shared_ptr<const CorpusReader> corpus, DistributedSampler sampler, int64_t max_length,
          MaskParams mask, uint64_t seed);
+  // A paired corpus: batches of paired examples (paired_batch.hpp) instead of masked documents.
+  Loader(std::shared_ptr<const CorpusReader> corpus, DistributedSampler sampler, struct PairedParams paired);
   Batch batch(int64_t step) const;
   const DistributedSampler& sampler() const { return sampler_; }
 
@@ -53,6 +71,7 @@ class Loader {
   int64_t max_length_;
   MaskParams mask_;
   uint64_t seed_;
+  std::shared_ptr<const struct PairedParams> paired_;
 };
 
 }  // namespace jepa::data

@@ -28,11 +28,12 @@ constexpr hsize_t kValidateBlock = 1 << 20;  // offsets read per block while val
 struct CorpusReader::Impl {
   std::string path;
   CorpusMeta meta;
-  Handle file, tokens, offsets;
-  hsize_t n_tokens = 0, n_offsets = 0;
+  Handle file, tokens, offsets, views;
+  hsize_t n_tokens = 0, n_offsets = 0, n_views = 0;
 
   ~Impl() {  // closing is an HDF5 call too (hdf5_mutex)
     const std::lock_guard<std::mutex> lock(hdf5_mutex());
+    views.reset();
     offsets.reset();
     tokens.reset();
     file.reset();
@@ -101,6 +102,9 @@ struct CorpusReader::Impl {
     need_int("n_docs", meta.n_docs);
     need_int("n_tokens", meta.n_tokens);
     // Provenance only: optional.
+    read_string_attr(path, root, "layout", meta.layout);
+    if (meta.layout != "documents" && meta.layout != "paired")
+      fail(path, "attribute layout = '" + meta.layout + "' is not documents or paired");
     read_string_attr(path, root, "source", meta.source);
     read_string_attr(path, root, "created_by", meta.created_by);
   }
@@ -123,6 +127,19 @@ struct CorpusReader::Impl {
         H5Dread(offsets, H5T_NATIVE_INT64, mspace, fspace, H5P_DEFAULT, out.data()) < 0)
       fail(path, with_detail("cannot read /offsets"));
     return out;
+  }
+
+  // /views (4 per document, each span inside its document) and /tokenizer_spec of a paired corpus.
+  void open_paired() {
+    views = open_1d(path, file, "/views", n_views);
+    if (n_views != 4 * static_cast<hsize_t>(meta.n_docs))
+      fail(path, "dataset /views has " + std::to_string(n_views) + " entries, expected 4 x n_docs = " +
+                     std::to_string(4 * meta.n_docs));
+    hsize_t n_spec = 0;
+    Handle spec = open_1d(path, file, "/tokenizer_spec", n_spec);
+    meta.tokenizer_spec.assign(n_spec, '\0');
+    if (n_spec > 0 && H5Dread(spec, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, meta.tokenizer_spec.data()) < 0)
+      fail(path, with_detail("cannot read /tokenizer_spec"));
   }
 
   void check_index(int64_t i) const {
@@ -180,6 +197,7 @@ CorpusReader::CorpusReader(const std::string& path) : impl_(std::make_unique<Imp
     fail(path, "attribute n_tokens = " + std::to_string(m.meta.n_tokens) + " but /tokens has " +
                    std::to_string(m.n_tokens) + " entries");
   m.validate_offsets();
+  if (m.meta.paired()) m.open_paired();
 }
 
 CorpusReader::~CorpusReader() = default;
@@ -241,6 +259,37 @@ std::vector<std::vector<int32_t>> CorpusReader::docs(const std::vector<int64_t>&
                                      [](const Range& x, hsize_t s) { return x.start < s; });
     const auto p = static_cast<std::ptrdiff_t>(pos[static_cast<size_t>(it - ranges.begin())]);
     out[k].assign(buf.begin() + p, buf.begin() + p + (b - a));
+  }
+  return out;
+}
+
+std::vector<ViewSpans> CorpusReader::views(const std::vector<int64_t>& indices) const {
+  const auto& m = *impl_;
+  if (!m.meta.paired()) fail(m.path, "has no paired views (layout '" + m.meta.layout + "'; make one with jepa_prep --paired)");
+  const std::lock_guard<std::mutex> lock(hdf5_mutex());
+  quiet_hdf5();
+  std::vector<ViewSpans> out(indices.size());
+  if (indices.empty()) return out;
+  for (int64_t i : indices) m.check_index(i);
+  std::vector<hsize_t> coords;
+  for (int64_t i : indices)
+    for (hsize_t k = 0; k < 4; ++k) coords.push_back(4 * static_cast<hsize_t>(i) + k);
+  std::vector<int64_t> buf(coords.size());
+  const hsize_t count = coords.size();
+  Handle fspace = space_handle(H5Dget_space(m.views));
+  Handle mspace = space_handle(H5Screate_simple(1, &count, nullptr));
+  if (H5Sselect_elements(fspace, H5S_SELECT_SET, count, coords.data()) < 0 ||
+      H5Dread(m.views, H5T_NATIVE_INT64, mspace, fspace, H5P_DEFAULT, buf.data()) < 0)
+    fail(m.path, with_detail("cannot read /views"));
+  const auto len = m.bounds(indices);
+  for (size_t k = 0; k < out.size(); ++k) {
+    out[k] = {buf[4 * k], buf[4 * k + 1], buf[4 * k + 2], buf[4 * k + 3]};
+    const int64_t n = len[2 * k + 1] - len[2 * k];
+    const auto& v = out[k];
+    if (!(0 <= v.text_begin && v.text_begin < v.text_end && v.text_end <= n && 0 <= v.code_begin &&
+          v.code_begin < v.code_end && v.code_end <= n))
+      fail(m.path, "the views of document " + std::to_string(indices[k]) + " lie outside its " + std::to_string(n) +
+                       " tokens (corrupt /views)");
   }
   return out;
 }

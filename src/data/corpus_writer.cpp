@@ -27,8 +27,8 @@ constexpr hsize_t kOffsetChunk = 16 * 1024;  // elements (128 KiB of int64)
 struct CorpusWriter::Impl {
   std::string path, tmp;
   CorpusMeta meta;
-  Handle file, tokens, offsets;
-  hsize_t tokens_len = 0, offsets_len = 0;
+  Handle file, tokens, offsets, views;
+  hsize_t tokens_len = 0, offsets_len = 0, views_len = 0;
   std::vector<int32_t> tok_buf;
   std::vector<int64_t> off_buf;
   int64_t n_docs = 0, n_tokens = 0;
@@ -48,6 +48,7 @@ struct CorpusWriter::Impl {
   void abandon() noexcept {
     tokens.reset();
     offsets.reset();
+    views.reset();
     file.reset();
     std::error_code ec;
     std::filesystem::remove(tmp, ec);
@@ -70,6 +71,8 @@ CorpusWriter::CorpusWriter(const std::string& path, CorpusMeta meta, int deflate
     if (!m.file.valid()) fail(path, with_detail("cannot create '" + m.tmp + "'"));
     m.tokens = create_1d(path, m.file, "/tokens", H5T_STD_I32LE, kTokenChunk, deflate_level);
     m.offsets = create_1d(path, m.file, "/offsets", H5T_STD_I64LE, kOffsetChunk, deflate_level);
+    if (m.meta.paired()) m.views = create_1d(path, m.file, "/views", H5T_STD_I64LE, kOffsetChunk, deflate_level);
+    else if (m.meta.layout != "documents") fail(path, "unknown corpus layout '" + m.meta.layout + "'");
   } catch (...) {
     m.abandon();
     throw;
@@ -87,10 +90,13 @@ void CorpusWriter::add(const std::vector<int32_t>& body) {
   auto& m = *impl_;
   if (m.failed) fail(m.path, "add() after a failed write");
   if (m.closed) fail(m.path, "add() after close()");
-  const auto limit = static_cast<size_t>(m.meta.max_length - 2);
+  if (m.meta.paired() && m.views_len / 4 != static_cast<hsize_t>(m.n_docs) + 1)
+    fail(m.path, "a paired corpus takes documents with add_paired()");
+  // A paired document carries its own specials; a plain one gets [CLS]/[SEP] at batch time.
+  const auto limit = static_cast<size_t>(m.meta.max_length - (m.meta.paired() ? 0 : 2));
   if (body.size() > limit)
-    fail(m.path, "document " + std::to_string(m.n_docs) + " has " + std::to_string(body.size()) +
-                     " tokens, more than max_length - 2 = " + std::to_string(limit));
+    fail(m.path, "document " + std::to_string(m.n_docs) + " has " + std::to_string(body.size()) + " tokens, more than " +
+                     (m.meta.paired() ? "max_length = " : "max_length - 2 = ") + std::to_string(limit));
   if (m.meta.vocab_size > 0)
     for (int32_t id : body)
       if (id < 0 || id >= m.meta.vocab_size)
@@ -108,6 +114,26 @@ void CorpusWriter::add(const std::vector<int32_t>& body) {
     m.abandon();
     throw;
   }
+}
+
+void CorpusWriter::add_paired(const std::vector<int32_t>& doc, const ViewSpans& v) {
+  auto& m = *impl_;
+  if (!m.meta.paired()) fail(m.path, "add_paired() on a corpus whose layout is not paired");
+  const auto n = static_cast<int64_t>(doc.size());
+  if (!(0 <= v.text_begin && v.text_begin < v.text_end && v.text_end <= n && 0 <= v.code_begin &&
+        v.code_begin < v.code_end && v.code_end <= n))
+    fail(m.path, "example " + std::to_string(m.n_docs) + ": view spans outside its " + std::to_string(n) + " tokens");
+  const int64_t spans[4] = {v.text_begin, v.text_end, v.code_begin, v.code_end};
+  if (m.failed || m.closed) fail(m.path, "add_paired() after close() or a failed write");
+  quiet_hdf5();
+  try {
+    append_1d(m.path, m.views, m.views_len, H5T_NATIVE_INT64, spans, 4);
+  } catch (...) {
+    m.failed = true;
+    m.abandon();
+    throw;
+  }
+  add(doc);
 }
 
 void CorpusWriter::close() {
@@ -133,7 +159,14 @@ void CorpusWriter::close() {
     write_int_attr(m.path, root, "n_docs", m.n_docs);
     write_int_attr(m.path, root, "n_tokens", m.n_tokens);
     write_int_attr(m.path, root, "format_version", kFormatVersion);
-    const bool ok = m.tokens.close() && m.offsets.close() && m.file.close();
+    if (m.meta.paired()) {
+      write_string_attr(m.path, root, "layout", m.meta.layout);
+      // A dataset, not an attribute: attributes are limited to 64 KiB, a tokenizer need not be.
+      Handle spec = create_1d(m.path, m.file, "/tokenizer_spec", H5T_STD_U8LE, 64 * 1024, 0);
+      hsize_t len = 0;
+      append_1d(m.path, spec, len, H5T_NATIVE_UINT8, m.meta.tokenizer_spec.data(), m.meta.tokenizer_spec.size());
+    }
+    const bool ok = m.tokens.close() && m.offsets.close() && (!m.views.valid() || m.views.close()) && m.file.close();
     if (!ok) fail(m.path, with_detail("cannot finish writing '" + m.tmp + "'"));
     std::error_code ec;
     std::filesystem::rename(m.tmp, m.path, ec);

@@ -7,6 +7,7 @@
 #include "model/bert_encoder.hpp"
 #include "model/distilbert_encoder.hpp"
 #include "model/hf_config.hpp"
+#include "model/llama_decoder.hpp"
 #include "model/safetensors.hpp"
 #include "model/tiny_encoder.hpp"
 
@@ -35,10 +36,15 @@ EncoderPtr tiny_random(const config::ModelConfig& cfg, int64_t vocab_size) {
                                        cfg.max_positions);
 }
 
+EncoderPtr llama_random(const config::ModelConfig& cfg, int64_t vocab_size) {
+  return std::make_shared<LlamaDecoder>(llama_config_from_model(cfg, vocab_size));
+}
+
 const Backbone kBackbones[] = {
     {"tiny", tiny_random, nullptr},
     {"bert", hf_random<BertEncoder>, hf_builder<BertEncoder>},
     {"distilbert", hf_random<DistilBertEncoder>, hf_builder<DistilBertEncoder>},
+    {"llama", llama_random, nullptr},  // a decoder (train.objective=llm_jepa), design.md §9
 };
 
 const Backbone* find_backbone(const std::string& name) {

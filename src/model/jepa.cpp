@@ -2,11 +2,14 @@
 
 #include <stdexcept>
 
+#include "model/llama_decoder.hpp"
+
 namespace jepa::model {
 
 JepaImpl::JepaImpl(const config::ModelConfig& model, const config::JepaConfig& jepa, int64_t vocab_size)
     : target_eval_(jepa.target_eval) {
   context_encoder = register_module("context_encoder", make_encoder(model, vocab_size));
+  if (std::dynamic_pointer_cast<LlamaDecoder>(context_encoder)) return;
   target_encoder = register_module("target_encoder", make_encoder(model, vocab_size));
   predictor = register_module("predictor", Predictor(context_encoder->dim(), model.pred_hidden_mult, model.pred_dropout));
   for (auto& p : target_encoder->parameters()) p.set_requires_grad(false);
@@ -14,6 +17,7 @@ JepaImpl::JepaImpl(const config::ModelConfig& model, const config::JepaConfig& j
 }
 
 void JepaImpl::ema_update(double m) {
+  if (!target_encoder) return;
   torch::NoGradGuard no_grad;
   auto tgt = target_encoder->parameters();
   auto ctx = context_encoder->parameters();
@@ -22,6 +26,7 @@ void JepaImpl::ema_update(double m) {
 }
 
 void JepaImpl::sync_target() {
+  if (!target_encoder) return;
   torch::NoGradGuard no_grad;
   auto tgt = target_encoder->named_parameters();
   for (const auto& p : context_encoder->named_parameters()) tgt[p.key()].copy_(p.value());
@@ -60,7 +65,7 @@ void JepaImpl::load_state(const std::map<std::string, torch::Tensor>& weights) {
 
 void JepaImpl::train(bool on) {
   torch::nn::Module::train(on);
-  target_encoder->train(on && !target_eval_);
+  if (target_encoder) target_encoder->train(on && !target_eval_);
 }
 
 }  // namespace jepa::model

@@ -17,7 +17,9 @@ namespace jepa::model {
 class JepaImpl : public torch::nn::Module {
  public:
   // Builds context encoder, target encoder, predictor in this order (the order random initialisation draws in),
-  // then copies the context encoder into the target.
+  // then copies the context encoder into the target. A decoder backbone (model.name=llama, LLM-JEPA, design.md §9)
+  // is the whole model: it is its own predictor ([PRED] tokens) and has no EMA target, so target_encoder and
+  // predictor stay null and ema_update / sync_target do nothing.
   JepaImpl(const config::ModelConfig& model, const config::JepaConfig& jepa, int64_t vocab_size);
 
   // target <- m * target + (1 - m) * context, for every parameter (one multi-tensor lerp: target + (1-m)(context - target)).
@@ -36,6 +38,9 @@ class JepaImpl : public torch::nn::Module {
 
   // train(true) keeps the target encoder in eval mode when jepa.target_eval (no dropout noise in targets).
   void train(bool on = true) override;
+
+  // Whether this is the decoder-only model (no target encoder, no predictor).
+  bool is_decoder() const { return !target_encoder; }
 
   EncoderPtr context_encoder, target_encoder;
   Predictor predictor{nullptr};

@@ -55,6 +55,9 @@ std::optional<std::vector<int64_t>> JepaObjective::term_counts(const data::Batch
 }
 
 Output JepaObjective::compute(model::JepaImpl& model, const data::Batch& b) {
+  if (!model.target_encoder)
+    throw std::runtime_error("train.objective=jepa needs an encoder with an EMA target; model.name=llama is a decoder: "
+                             "use train.objective=llm_jepa");
   const auto hidden = model.context_encoder->forward(b.masked_input_ids, b.attention_mask);
   const auto D = hidden.size(-1);
   // The predictor acts on each position alone and only masked positions enter the terms, so it runs on those rows

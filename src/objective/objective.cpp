@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "objective/jepa_objective.hpp"
+#include "objective/llm_jepa_objective.hpp"
 
 namespace jepa::objective {
 namespace {
@@ -13,6 +14,7 @@ namespace {
 std::map<std::string, Factory>& registry() {
   static std::map<std::string, Factory> r = {
       {"jepa", [](const config::Config& cfg) { return std::make_unique<JepaObjective>(cfg.jepa); }},
+      {"llm_jepa", [](const config::Config& cfg) { return std::make_unique<LlmJepaObjective>(cfg); }},
   };
   return r;
 }

@@ -4,6 +4,7 @@
 //   jepa_eval --checkpoint DIR [--at-init] | --config FILE.yaml [a.b=v ...]
 //             [--data HELD_OUT.h5] --probe-train TRAIN.tsv --probe-test TEST.tsv --vocab VOCAB.txt [probe options]
 //   jepa_eval --probe-features tfidf --probe-train TRAIN.tsv --probe-test TEST.tsv [probe options]
+//   jepa_eval --task regex --checkpoint DIR --test TEST.jsonl [--data TRAIN.h5] [--max-new N]   (LLM-JEPA, §9)
 // Prints one JSON object on stdout (and writes it to --out): the masked-position JEPA loss on the held-out split
 // (masks from the training masker, model in eval mode), collapse stats of the mean-pooled embeddings of the split,
 // with --labelled a leave-one-out 1-nearest-neighbour (cosine) retrieval accuracy next to its chance baselines, and
@@ -37,12 +38,18 @@
 #include "data/corpus.hpp"
 #include "data/masker.hpp"
 #include "data/tokenizer.hpp"
+#include "data/bpe.hpp"
+#include "data/paired_batch.hpp"
+#include "eval/generate.hpp"
 #include "eval/labelled.hpp"
 #include "eval/probe.hpp"
 #include "eval/tfidf.hpp"
 #include "model/jepa.hpp"
 #include "model/safetensors.hpp"
+#include "model/llama_decoder.hpp"
 #include "objective/objective.hpp"
+#include "task/regex_ast.hpp"
+#include "task/regex_equiv.hpp"
 #include "train/checkpoint.hpp"
 #include "train/collapse.hpp"
 #include "train/runtime.hpp"
@@ -57,6 +64,7 @@ constexpr const char* kUsage =
     "       jepa_eval --checkpoint DIR [--at-init] | --config FILE.yaml [a.b=v ...]\n"
     "                 [--data HELD_OUT.h5] --probe-train TRAIN.tsv --probe-test TEST.tsv --vocab VOCAB.txt [options]\n"
     "       jepa_eval --probe-features tfidf --probe-train TRAIN.tsv --probe-test TEST.tsv [options]\n"
+    "       jepa_eval --task regex --checkpoint DIR --test TEST.jsonl [--data TRAIN.h5] [--max-new N] [options]\n"
     "\n"
     "Evaluates a jepa_dist checkpoint on a held-out corpus and/or a labelled topic split; prints one JSON object.\n"
     "\n"
@@ -80,6 +88,12 @@ constexpr const char* kUsage =
     "  --probe-l2 X         L2 penalty of the logistic regression, sum-of-losses scale (default 1 = sklearn C=1)\n"
     "  --probe-iters N      L-BFGS iterations of the logistic regression (default 300)\n"
     "  --probe-k K          neighbours of the cosine k-NN classifier (default 10)\n"
+    "  --task regex         an LLM-JEPA decoder checkpoint (train.objective=llm_jepa) on paired NL -> regex examples:\n"
+    "                       greedy generation from each description; exact-match accuracy and semantic accuracy\n"
+    "                       (the generated regex accepts the same language: src/task/regex_equiv.hpp), and the\n"
+    "                       top singular values of Enc(text) - Enc(code) over the test set (the paper's diagnostic)\n"
+    "  --test FILE.jsonl    --task regex: the test examples ({text, code} or chat messages; jepa_regex_gen writes them)\n"
+    "  --max-new N          --task regex: most tokens generated per example (default 96)\n"
     "  --device D           auto|cpu|cuda|cuda:N (default auto)\n"
     "  --threads N          intra-op threads (default: all cores)\n"
     "  --out FILE.json      also write the JSON there\n"
@@ -89,6 +103,8 @@ using jepa::tools::UsageError;
 
 struct Args {
   std::string checkpoint, config, data, labelled, vocab, out, which = "target", device = "auto";
+  std::string task, test;
+  int64_t max_new = 96;
   std::vector<std::string> overrides;
   bool at_init = false;
   std::string probe_train, probe_test, probe_features = "encoder", probe_standardize = "auto";
@@ -144,6 +160,9 @@ Args parse_args(int argc, char** argv) {
     else if (flag == "--probe-iters") a.probe.iterations = parse_int(flag, value, 1);
     else if (flag == "--probe-k") a.probe.knn_k = parse_int(flag, value, 1);
     else if (flag == "--data") a.data = value;
+    else if (flag == "--task") a.task = value;
+    else if (flag == "--test") a.test = value;
+    else if (flag == "--max-new") a.max_new = parse_int(flag, value, 1);
     else if (flag == "--labelled") a.labelled = value;
     else if (flag == "--vocab") a.vocab = value;
     else if (flag == "--out") a.out = value;
@@ -155,6 +174,15 @@ Args parse_args(int argc, char** argv) {
     else if (flag == "--threads") a.threads = parse_int(flag, value, 0);
     else throw UsageError("unknown option " + flag);
   }
+  if (!a.task.empty()) {
+    if (a.task != "regex") throw UsageError("--task must be regex, got '" + a.task + "'");
+    if (a.checkpoint.empty()) throw UsageError("--task regex needs --checkpoint");
+    if (a.test.empty()) throw UsageError("--task regex needs --test FILE.jsonl");
+    if (!a.config.empty() || !a.probe_train.empty() || !a.labelled.empty() || !a.overrides.empty())
+      throw UsageError("--task regex takes --checkpoint, --test, --data, --max-new, --batch-size, --device, --threads, --out");
+    return a;
+  }
+  if (!a.test.empty()) throw UsageError("--test goes with --task regex");
   const bool probe = !a.probe_train.empty() || !a.probe_test.empty();
   if (probe && (a.probe_train.empty() || a.probe_test.empty()))
     throw UsageError("--probe-train and --probe-test go together");
@@ -501,6 +529,87 @@ json evaluate(const Args& args) {
   return out;
 }
 
+// --task regex (design.md §9): generation accuracy of an LLM-JEPA decoder and the Enc(text) - Enc(code) spectrum.
+json evaluate_regex(const Args& args) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto ckpt = jepa::train::find_checkpoint(args.checkpoint);
+  std::string corpus_path = args.data;
+  if (corpus_path.empty()) {  // the training corpus named by the checkpoint's config: its BPE
+    const auto c = jepa::config::from_yaml(YAML::LoadFile((fs::path(ckpt) / "config.yaml").string()));
+    corpus_path = c.data.path;
+  }
+  const jepa::data::CorpusReader corpus(corpus_path);
+  if (!corpus.meta().paired())
+    throw std::runtime_error("corpus '" + corpus_path + "' is not a paired corpus (its tokenizer is needed; pass --data)");
+  const auto tok = jepa::data::BpeTokenizer::from_text(corpus.meta().tokenizer_spec);
+  const auto ids = jepa::data::ChatIds::of(tok);
+  auto m = load_model(args, tok.vocab_size(), "corpus '" + corpus_path + "'");
+  auto* dec = dynamic_cast<jepa::model::LlamaDecoder*>(m.model->context_encoder.get());
+  if (!dec) throw std::runtime_error("checkpoint '" + m.ckpt + "' is not a decoder (train.objective=llm_jepa) model");
+  const auto device = jepa::train::pick_device(args.device, 0);
+  m.model->to(device);
+  m.model->eval();
+  const auto examples = jepa::data::read_paired_jsonl(args.test);
+  if (examples.empty()) throw std::runtime_error("--test '" + args.test + "' holds no examples");
+
+  std::vector<std::vector<int32_t>> prompts;
+  std::vector<jepa::data::PairedExample> paired;
+  for (const auto& e : examples) {
+    prompts.push_back(jepa::data::encode_prompt(tok, e));
+    paired.push_back(jepa::data::encode_example(tok, e));
+  }
+  const auto gen = jepa::eval::greedy_generate(*dec, prompts, args.max_new, ids.end, ids.pad, args.batch_size, device);
+  int64_t exact = 0, semantic = 0, unparsable = 0, limit = 0;
+  json samples = json::array();
+  for (size_t i = 0; i < examples.size(); ++i) {
+    const auto text = tok.decode(gen[i]);
+    const bool same = text == examples[i].code;
+    bool equiv = same;
+    if (!same) {
+      try {
+        jepa::task::parse_regex(text);
+        equiv = jepa::task::equivalent(std::string_view(text), std::string_view(examples[i].code));
+      } catch (const jepa::task::RegexParseError&) {
+        ++unparsable;
+      } catch (const jepa::task::EquivalenceLimit&) {
+        ++limit;
+      }
+    }
+    exact += same;
+    semantic += equiv;
+    if (samples.size() < 8) samples.push_back({{"text", examples[i].text}, {"reference", examples[i].code}, {"generated", text},
+                                               {"exact", same}, {"semantic", equiv}});
+  }
+  // The paper's diagnostic: the spectrum of Enc(text ⊕ [PRED] x k) - Enc(code) over the test set.
+  jepa::data::PairedParams p;
+  p.pred_tokens = m.cfg.jepa.pred_tokens;
+  p.packed = false;
+  p.bos = ids.bos;
+  p.pad = ids.pad;
+  p.pred = ids.pred;
+  const auto [et, ec] = jepa::eval::view_embeddings(*dec, paired, p, args.batch_size, device);
+  const auto sv = torch::linalg_svdvals(et - ec);
+  json top = json::array();
+  for (int64_t k = 0; k < std::min<int64_t>(10, sv.size(0)); ++k) top.push_back(sv[k].item<double>());
+  const auto n = static_cast<double>(examples.size());
+  json out;
+  out["task"] = "regex";
+  out["checkpoint"] = m.ckpt;
+  out["step"] = m.step;
+  out["examples"] = examples.size();
+  out["exact_match"] = static_cast<double>(exact) / n;
+  out["semantic_match"] = static_cast<double>(semantic) / n;
+  out["unparsable"] = static_cast<double>(unparsable) / n;
+  out["equivalence_limit_hits"] = limit;
+  out["pred_tokens"] = m.cfg.jepa.pred_tokens;
+  out["view_cosine_mean"] = torch::cosine_similarity(et, ec, 1).mean().item<double>();
+  out["diff_singular_values_top10"] = top;
+  out["diff_singular_values_sum"] = sv.sum().item<double>();
+  out["samples"] = samples;
+  out["seconds"] = seconds_since(t0);
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -514,7 +623,7 @@ int main(int argc, char** argv) {
   try {
     const auto cpus = jepa::train::allowed_cpus();
     torch::set_num_threads(jepa::train::choose_threads(args.threads, cpus, {cpus}));
-    const auto result = evaluate(args);
+    const auto result = args.task == "regex" ? evaluate_regex(args) : evaluate(args);
     const std::string text = result.dump(2);
     if (!args.out.empty()) {
       if (fs::path(args.out).has_parent_path()) fs::create_directories(fs::path(args.out).parent_path());

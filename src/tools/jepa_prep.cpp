@@ -23,6 +23,7 @@
 #include "tools/cli_args.hpp"
 #include "data/corpus.hpp"
 #include "data/line_reader.hpp"
+#include "data/paired_examples.hpp"
 #include "data/tokenizer.hpp"
 
 #ifndef JEPA_VERSION
@@ -35,6 +36,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kUsage =
     "usage: jepa_prep --input FILE --output OUT.h5 (--vocab VOCAB.txt | --model-dir DIR) [options]\n"
+    "       jepa_prep --paired --input PAIRS.jsonl --output OUT.h5 [--bpe-vocab-size N | --tokenizer-from C.h5]\n"
     "\n"
     "Tokenizes a corpus (BERT-uncased WordPiece, same ids as HF tokenizers) into an HDF5 file for jepa_dist.\n"
     "\n"
@@ -48,6 +50,12 @@ constexpr const char* kUsage =
     "  --max-docs N         stop after N documents (default: all)\n"
     "  --text-field NAME    JSONL field holding the text (default text)\n"
     "  --deflate L          compress the datasets with deflate level 1-9 (default 0: uncompressed, fastest reads)\n"
+    "  --paired             a paired corpus for train.objective=llm_jepa (design.md §9): JSONL lines\n"
+    "                       {\"text\", \"code\"[, \"system\"]} or {\"messages\": [system/user/assistant]}, a byte-level\n"
+    "                       BPE trained on them (or taken from --tokenizer-from), chat examples + view spans;\n"
+    "                       --max-length N is the longest example kept (longer ones are skipped and counted)\n"
+    "  --bpe-vocab-size N   --paired: BPE vocabulary incl. the chat specials (default 512)\n"
+    "  --tokenizer-from C   --paired: reuse the BPE of paired corpus C.h5 (a test split with the train split's ids)\n"
     "  -h, --help           this help\n"
     "\n"
     "Text lines are stripped of leading/trailing whitespace (Python str.strip() semantics, Unicode whitespace)\n"
@@ -65,6 +73,9 @@ struct Args {
   int64_t max_length = 512;
   std::optional<int64_t> max_docs;
   int deflate = 0;
+  bool paired = false;
+  int64_t bpe_vocab_size = 512;
+  std::string tokenizer_from;
 };
 
 int64_t parse_int(const std::string& flag, const std::string& v, int64_t min) {
@@ -112,10 +123,20 @@ std::optional<Args> parse_args(int argc, char** argv) {
     else if (flag == "--max-length") a.max_length = parse_int(flag, args.value(), 2);
     else if (flag == "--max-docs") a.max_docs = parse_int(flag, args.value(), 0);
     else if (flag == "--deflate") a.deflate = static_cast<int>(parse_int(flag, args.value(), 0));
+    else if (flag == "--paired") a.paired = true;
+    else if (flag == "--bpe-vocab-size") a.bpe_vocab_size = parse_int(flag, args.value(), 256 + 7);
+    else if (flag == "--tokenizer-from") a.tokenizer_from = args.value();
     else throw Error("unknown argument '" + flag + "' (see --help)");
   }
   if (a.input.empty()) throw Error("--input is required (see --help)");
   if (a.output.empty()) throw Error("--output is required (see --help)");
+  if (a.paired) {
+    if (!a.vocab.empty() || !a.model_dir.empty())
+      throw Error("--paired trains its own byte-level BPE: --vocab/--model-dir do not apply");
+    if (a.max_length < 8) throw Error("--paired: --max-length must be at least 8");
+    return a;
+  }
+  if (!a.tokenizer_from.empty()) throw Error("--tokenizer-from applies to --paired corpora");
   if (!a.model_dir.empty()) {
     if (!a.vocab.empty()) throw Error("give either --vocab or --model-dir, not both");
     a.vocab = model_dir_vocab(a.model_dir);
@@ -210,7 +231,71 @@ bool same_file(const std::string& a, const std::string& b) {
   return !ec && ca == cb;
 }
 
+// --paired: chat examples + view spans under a byte-level BPE (data/paired_examples.hpp).
+int run_paired(const Args& a) {
+  const auto t0 = Clock::now();
+  for (const std::string& o : {a.output, a.output + ".tmp"})
+    if (same_file(o, a.input) || (!a.tokenizer_from.empty() && same_file(o, a.tokenizer_from)))
+      throw Error("output '" + a.output + "' would overwrite an input file");
+  auto examples = jepa::data::read_paired_jsonl(a.input);
+  if (a.max_docs && static_cast<int64_t>(examples.size()) > *a.max_docs) examples.resize(static_cast<size_t>(*a.max_docs));
+  if (examples.empty()) throw Error("input '" + a.input + "' holds no examples");
+  jepa::data::BpeTokenizer tok;
+  if (!a.tokenizer_from.empty()) {
+    const jepa::data::CorpusReader from(a.tokenizer_from);
+    if (!from.meta().paired()) throw Error("--tokenizer-from '" + a.tokenizer_from + "' is not a paired corpus");
+    tok = jepa::data::BpeTokenizer::from_text(from.meta().tokenizer_spec);
+  } else {
+    std::vector<std::string> texts;
+    for (const auto& e : examples) {
+      texts.push_back(e.text);
+      texts.push_back(e.code);
+      if (!e.system.empty()) texts.push_back(e.system);
+    }
+    tok = jepa::data::BpeTokenizer::train(texts, a.bpe_vocab_size, jepa::data::chat_specials());
+  }
+  const auto ids = jepa::data::ChatIds::of(tok);
+  std::error_code ec;
+  const auto parent = std::filesystem::path(a.output).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  jepa::data::CorpusMeta meta;
+  meta.tokenizer = "byte-bpe";
+  meta.tokenizer_spec = tok.to_text();
+  meta.vocab_sha256 = tok.sha256();
+  meta.vocab_size = tok.vocab_size();
+  meta.special.cls = ids.bos;
+  meta.special.sep = ids.end;
+  meta.special.mask = ids.pred;
+  meta.special.pad = ids.pad;
+  meta.special.unk = ids.pad;
+  meta.max_length = a.max_length;
+  meta.layout = "paired";
+  meta.source = a.input;
+  meta.created_by = std::string("jepa_prep ") + JEPA_VERSION;
+  jepa::data::CorpusWriter out(a.output, meta, a.deflate);
+  int64_t skipped = 0, tokens = 0;
+  for (const auto& e : examples) {
+    if (g_interrupted) throw Error("interrupted");
+    const auto p = jepa::data::encode_example(tok, e);
+    if (static_cast<int64_t>(p.doc.size()) > a.max_length) {
+      ++skipped;  // a cut example would teach a wrong answer
+      continue;
+    }
+    tokens += static_cast<int64_t>(p.doc.size());
+    out.add_paired(p.doc, p.views);
+  }
+  out.close();
+  const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::printf("jepa_prep: wrote %lld paired examples, %lld longer than max_length %lld skipped, %lld tokens "
+              "(%.1f per example), BPE vocabulary %lld, %.2f s -> %s\n",
+              static_cast<long long>(out.docs()), static_cast<long long>(skipped), static_cast<long long>(a.max_length),
+              static_cast<long long>(tokens), out.docs() ? static_cast<double>(tokens) / static_cast<double>(out.docs()) : 0.0,
+              static_cast<long long>(tok.vocab_size()), s, a.output.c_str());
+  return 0;
+}
+
 int run(const Args& a) {
+  if (a.paired) return run_paired(a);
   const auto t0 = Clock::now();
   // Nothing may be overwritten that we read: the output (or OUTPUT.tmp, written first) is not the input or vocab.
   for (const std::string& o : {a.output, a.output + ".tmp"})

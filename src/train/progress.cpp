@@ -10,7 +10,8 @@ std::optional<CollapseStats> target_collapse_stats(model::JepaImpl& model, const
                                                    const torch::Device& device) {
   if (batch.input_ids.size(0) < 2) return std::nullopt;
   torch::NoGradGuard no_grad;
-  auto& target = *model.target_encoder;
+  // The decoder-only model (LLM-JEPA) has no target encoder: its own hidden states are the embeddings watched.
+  auto& target = model.target_encoder ? *model.target_encoder : *model.context_encoder;
   const bool was_training = target.is_training();
   target.eval();
   const auto ids = batch.input_ids.to(device), mask = batch.attention_mask.to(device);

@@ -7,6 +7,7 @@
 #include <thread>
 #include <tuple>
 
+#include "data/paired_batch.hpp"
 #include "data/prefetch.hpp"
 #include "data/rng.hpp"
 #include "distributed/gpu.hpp"
@@ -54,6 +55,15 @@ void Trainer::build_data() {
   const auto seed = static_cast<uint64_t>(cfg_.train.seed);
   const data::MaskParams mask{cfg_.jepa.mask_ratio, cfg_.jepa.mean_span_len};
   const auto& ev = cfg_.eval;
+  const bool llm = cfg_.train.objective == "llm_jepa";
+  if (corpus_->meta().paired() != llm)
+    throw std::runtime_error(llm ? "train.objective=llm_jepa needs a paired corpus (jepa_prep --paired); data.path '" +
+                                       cfg_.data.path + "' holds plain documents"
+                                 : "data.path '" + cfg_.data.path + "' is a paired corpus (text/code examples): train "
+                                       "it with train.objective=llm_jepa");
+  if (llm && ev.every > 0)
+    throw std::runtime_error("eval.every > 0 scores the encoder JEPA's held-out loss; with train.objective=llm_jepa "
+                             "evaluate checkpoints with jepa_eval --task regex");
   if (ev.every > 0 && ev.data.empty()) {  // hold out the corpus's last eval.docs documents: never trained on
     if (n_docs - ev.docs < cfg_.train.batch_size * cfg_.train.grad_accum * w.size)
       throw std::runtime_error("eval.docs " + std::to_string(ev.docs) + " held out of the training corpus's " +
@@ -83,6 +93,19 @@ void Trainer::build_data() {
       return len;
     });
   }
+  if (llm) {  // LLM-JEPA batches: full examples + the two views (design.md §9)
+    data::PairedParams p;
+    p.pred_tokens = cfg_.jepa.pred_tokens;
+    p.packed = cfg_.jepa.packed;
+    p.left_pad = cfg_.data.padding_side == "left";
+    p.views = cfg_.jepa.lambda > 0;
+    const auto& sp = corpus_->meta().special;
+    p.bos = sp.cls;
+    p.pad = sp.pad;
+    p.pred = sp.mask;
+    loader_ = std::make_unique<data::Loader>(corpus_, std::move(sampler), p);
+    return;
+  }
   loader_ = std::make_unique<data::Loader>(corpus_, std::move(sampler), cfg_.data.max_length, mask, seed);
 }
 
@@ -90,6 +113,10 @@ void Trainer::build_data() {
 void Trainer::build_model() {
   torch::manual_seed(static_cast<uint64_t>(cfg_.train.seed));  // weight init (and dropout, single process)
   model_ = model::Jepa(cfg_.model, cfg_.jepa, corpus_->meta().vocab_size);
+  if (model_->is_decoder() != (cfg_.train.objective == "llm_jepa"))
+    throw std::runtime_error(model_->is_decoder()
+                                 ? "model.name=llama is a decoder: train it with train.objective=llm_jepa"
+                                 : "train.objective=llm_jepa needs a decoder: set model.name=llama (e.g. model=llama_tiny)");
   // A model directory brings its own limits and vocabulary; the corpus must fit both.
   if (const auto* hf = model_->context_encoder->hf_config()) {
     if (cfg_.data.max_length > hf->max_positions)
@@ -424,7 +451,7 @@ void Trainer::apply_fault() {
   if (f.kind == "hang")
     while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
   torch::NoGradGuard no_grad;
-  model_->target_encoder->parameters().front().add_(1e-3);
+  (model_->target_encoder ? model_->target_encoder : model_->context_encoder)->parameters().front().add_(1e-3);
 }
 
 void Trainer::check_sync() {
