@@ -170,7 +170,9 @@ torch::Tensor LlamaDecoder::forward_segments(const torch::Tensor& ids, const tor
     x = layer->as<LayerImpl>()->forward(x, cos, sin, bias);
     if (layer_outputs) layer_outputs->push_back(x);
   }
-  return rms_norm(x, norm_weight_, cfg_.rms_norm_eps);
+  auto out = rms_norm(x, norm_weight_, cfg_.rms_norm_eps);
+  if (layer_outputs) layer_outputs->back() = out;  // the encoder contract: the last entry is what forward returns
+  return out;
 }
 
 torch::Tensor LlamaDecoder::logits(const torch::Tensor& hidden) {

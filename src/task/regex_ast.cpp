@@ -426,6 +426,21 @@ std::string normalized_key(const Node& n) {
   return to_string(*normalized(std::make_shared<const Node>(n)));
 }
 
+namespace {
+void add_literals(const Node& n, std::string& out) {
+  out += n.word;
+  for (const auto& k : n.kids) add_literals(*k, out);
+}
+}  // namespace
+
+std::string literal_chars(const Node& n) {
+  std::string s;
+  add_literals(n, s);
+  std::sort(s.begin(), s.end());
+  s.erase(std::unique(s.begin(), s.end()), s.end());
+  return s;
+}
+
 size_t node_count(const Node& n) {
   size_t c = 1;
   for (const auto& k : n.kids) c += node_count(*k);

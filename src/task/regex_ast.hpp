@@ -80,6 +80,9 @@ std::string to_ecmascript(const Node& n);
 // for regexes that differ only in operand order. Used to dedupe generated pairs and to split by regex.
 std::string normalized_key(const Node& n);
 
+// The distinct characters of n's literal words, sorted.
+std::string literal_chars(const Node& n);
+
 // Counts: nodes, and the longest root-to-leaf path.
 size_t node_count(const Node& n);
 int node_depth(const Node& n);

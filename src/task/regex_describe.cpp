@@ -138,8 +138,7 @@ Atom sample_atom(TaskRng& rng) {
 
 // "a character or a digit", "a letter or a vowel": one side contains the other (cheap to say the bigger one).
 bool redundant_or(const Atom& a, const Atom& b) {
-  if (a.is_word && b.is_word) return false;
-  if (a.is_word || b.is_word) return !(a.is_word ? b : a).is_word && kClasses[(a.is_word ? b : a).index].cls == CharClass::kAny;
+  if (a.is_word || b.is_word) return false;
   const CharClass x = kClasses[a.index].cls, y = kClasses[b.index].cls;
   const auto contains = [](CharClass big, CharClass small) {
     return big == CharClass::kAny || (big == CharClass::kLetter && small != CharClass::kDigit);
@@ -362,7 +361,8 @@ class DescParser {
     return out;
   }
 
-  static bool valid_count(Rep r, int n) { return r == Rep::kAtLeast || (r == Rep::kExact && n >= 1) || r == Rep::kStar || r == Rep::kPlus; }
+  // "exactly zero times" would denote only the empty string: not in the grammar.
+  static bool valid_count(Rep r, int n) { return r != Rep::kExact || n >= 1; }
 
   const Readings<RegexPtr>& items(size_t pos) {
     auto it = items_.find(pos);
@@ -371,13 +371,11 @@ class DescParser {
     Readings<RegexPtr> out;
     for (const auto& [u, p] : units(pos)) {
       out.emplace_back(u, p);
-      // "a digit at least 3 times" and "a digit, at least 3 times".
-      {
-        const size_t q = word_at(p, ",") ? p + 1 : p;
-        for (Rep r : kReps)
-          for (const auto& phrase : suffixes(r))
-            if (auto m = match(phrase, q); m && valid_count(r, m->second)) out.emplace_back(with_rep(u, r, m->second), m->first);
-      }
+      const size_t q = word_at(p, ",") ? p + 1 : p;  // "a digit at least 3 times", "a digit, at least 3 times"
+      for (Rep r : kReps)
+        for (const auto& phrase : suffixes(r))
+          if (auto m = match(phrase, q); m && valid_count(r, m->second))
+            out.emplace_back(with_rep(u, r, m->second), m->first);
     }
     for (Rep r : kReps)
       for (const auto& phrase : plural_counts(r))

@@ -4,7 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <numeric>
 #include <set>
 #include <unordered_map>
 #include <vector>
@@ -48,6 +48,25 @@ struct Bits {
   bool empty() const { return lo == 0 && hi == 0; }
 };
 
+// The groups of characters that no class splits (the rest of printable ASCII is one more group).
+constexpr std::string_view kGroups[] = {"AEIOU", "BCDFGHJKLMNPQRSTVWXYZ", "aeiou", "bcdfghjklmnpqrstvwxyz",
+                                        "0123456789"};
+
+// One character per cell: the literals (sorted), then the first non-literal of each group that has one, then '#'
+// for everything else (literals are alphanumeric, so '#' never is one).
+std::vector<char> representatives(const std::set<unsigned char>& literals) {
+  std::vector<char> reps;
+  for (unsigned char c : literals) reps.push_back(static_cast<char>(c));
+  for (std::string_view group : kGroups)
+    for (char ch : group)
+      if (!literals.count(static_cast<unsigned char>(ch))) {
+        reps.push_back(ch);
+        break;
+      }
+  reps.push_back('#');
+  return reps;
+}
+
 // Hash-consed extended regular expressions over printable ASCII, with memoised derivatives by cell.
 class Terms {
  public:
@@ -55,26 +74,17 @@ class Terms {
 
   Terms(const std::set<unsigned char>& literals, size_t max_terms) : max_terms_(max_terms) {
     cell_of_.fill(-1);
-    for (unsigned char c : literals) {
-      cell_of_[c] = static_cast<int>(reps_.size());
-      reps_.push_back(static_cast<char>(c));
-    }
-    // One representative for the rest of each group no class splits; a group all of whose members are literals
-    // has no rest.
-    for (std::string_view group : {"AEIOU", "BCDFGHJKLMNPQRSTVWXYZ", "aeiou", "bcdfghjklmnpqrstvwxyz", "0123456789"}) {
+    reps_ = representatives(literals);
+    for (size_t i = 0; i < reps_.size(); ++i) cell_of_[static_cast<unsigned char>(reps_[i])] = static_cast<int>(i);
+    // The other members of a group share their representative's cell.
+    for (std::string_view group : kGroups) {
       int cell = -1;
-      for (char ch : group) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (literals.count(c)) continue;
-        if (cell < 0) {
-          cell = static_cast<int>(reps_.size());
-          reps_.push_back(ch);
-        }
-        cell_of_[c] = cell;
-      }
+      for (char ch : group)
+        if (!literals.count(static_cast<unsigned char>(ch)) && cell < 0) cell = cell_of_[static_cast<unsigned char>(ch)];
+      for (char ch : group)
+        if (!literals.count(static_cast<unsigned char>(ch))) cell_of_[static_cast<unsigned char>(ch)] = cell;
     }
-    const int other = static_cast<int>(reps_.size());
-    reps_.push_back('#');
+    const int other = static_cast<int>(reps_.size()) - 1;  // '#', the last
     for (int c = 32; c <= 126; ++c)
       if (cell_of_[c] < 0) cell_of_[c] = other;
 
@@ -139,30 +149,33 @@ class Terms {
   int deriv(int t, size_t cell) {
     const size_t slot = static_cast<size_t>(t) * reps_.size() + cell;
     if (memo_[slot] >= 0) return memo_[slot];
-    // Copies: building terms below may reallocate terms_.
     const Kind kind = terms_[t].kind;
-    const std::vector<int> kids = terms_[t].kids;
+    const int k0 = terms_[t].kids.empty() ? -1 : terms_[t].kids[0];
     int d = empty_;
     switch (kind) {
       case kEmpty:
       case kEps: d = empty_; break;
       case kSet: d = terms_[t].bits.has(static_cast<unsigned char>(reps_[cell])) ? eps_ : empty_; break;
       case kCat: {
-        const int r = kids[0], s = kids[1];
-        d = cat(deriv(r, cell), s);
-        if (terms_[r].nullable) d = or_({d, deriv(s, cell)});
+        const int s = terms_[t].kids[1];
+        d = cat(deriv(k0, cell), s);
+        if (terms_[k0].nullable) {
+          const int ds = deriv(s, cell);
+          if (ds != empty_) d = or_({d, ds});
+        }
         break;
       }
-      case kStar: d = cat(deriv(kids[0], cell), t); break;
+      case kStar: d = cat(deriv(k0, cell), t); break;
       case kOr:
       case kAnd: {
+        const std::vector<int> kids = terms_[t].kids;  // a copy: building terms below may reallocate terms_
         std::vector<int> ds;
         ds.reserve(kids.size());
         for (int k : kids) ds.push_back(deriv(k, cell));
         d = kind == kOr ? or_(std::move(ds)) : and_(std::move(ds));
         break;
       }
-      case kNot: d = not_(deriv(kids[0], cell)); break;
+      case kNot: d = not_(deriv(k0, cell)); break;
     }
     memo_[slot] = d;
     return d;
@@ -195,7 +208,7 @@ class Terms {
     Key key{kind, bits, std::move(kids)};
     auto it = index_.find(key);
     if (it != index_.end()) return it->second;
-    if (terms_.size() >= max_terms_)
+    if (terms_.size() >= max_terms_ || terms_.size() >= (size_t{1} << 29))
       throw EquivalenceLimit("regex equivalence: more than " + std::to_string(max_terms_) + " terms");
     bool nullable = false;
     switch (kind) {
@@ -219,6 +232,17 @@ class Terms {
     return id;
   }
 
+  // Cat, Not and Star: looked up by one integer key, so that the hot path (derivatives of concatenations and
+  // stars) allocates nothing when the term exists.
+  int make_small(Kind kind, int a, int b) {
+    const uint64_t key = (static_cast<uint64_t>(kind) << 60) | (static_cast<uint64_t>(a) << 30) | static_cast<uint64_t>(b + 1);
+    auto it = small_.find(key);
+    if (it != small_.end()) return it->second;
+    const int id = make(kind, {}, b < 0 ? std::vector<int>{a} : std::vector<int>{a, b});
+    small_.emplace(key, id);
+    return id;
+  }
+
   int set(Bits b) { return b.empty() ? empty_ : make(kSet, b, {}); }
 
   int cat(int a, int b) {
@@ -230,12 +254,13 @@ class Terms {
       return cat(a0, cat(a1, b));
     }
     if (a == top_ && b == top_) return top_;
-    return make(kCat, {}, {a, b});
+    return make_small(kCat, a, b);
   }
 
   // | and & up to associativity, commutativity and idempotence: what keeps the derivatives finite.
   int or_(std::vector<int> ks) {
     std::vector<int> flat;
+    flat.reserve(ks.size() + 4);
     for (int k : ks) {
       if (k == top_) return top_;
       if (k == empty_) continue;
@@ -251,6 +276,7 @@ class Terms {
 
   int and_(std::vector<int> ks) {
     std::vector<int> flat;
+    flat.reserve(ks.size() + 4);
     for (int k : ks) {
       if (k == empty_) return empty_;
       if (k == top_) continue;
@@ -268,13 +294,13 @@ class Terms {
     if (terms_[a].kind == kNot) return terms_[a].kids[0];
     if (a == empty_) return top_;
     if (a == top_) return empty_;
-    return make(kNot, {}, {a});
+    return make_small(kNot, a, -1);
   }
 
   int star(int a) {
     if (a == empty_ || a == eps_) return eps_;
     if (terms_[a].kind == kStar) return a;
-    return make(kStar, {}, {a});
+    return make_small(kStar, a, -1);
   }
 
   size_t max_terms_;
@@ -282,6 +308,7 @@ class Terms {
   std::array<int, 256> cell_of_{};
   std::vector<Term> terms_;
   std::unordered_map<Key, int, KeyHash> index_;
+  std::unordered_map<uint64_t, int> small_;
   std::vector<int> memo_;
   int empty_ = 0, eps_ = 0, any_ = 0, top_ = 0;
 };
@@ -371,8 +398,13 @@ std::string language_fingerprint(const Node& n, std::string_view literals, const
     if (!lits.count(c))
       throw std::invalid_argument(std::string("language_fingerprint: literal '") + static_cast<char>(c) +
                                   "' is not in the given alphabet");
-  Terms terms(lits, opt.max_terms);
-  const size_t cells = terms.cells();
+  // Derivatives over n's own cells (no term derived from n tells apart characters n does not), read through the
+  // cells of the whole alphabet: as exact, and far fewer derivatives when `literals` is large.
+  Terms terms(own, opt.max_terms);
+  const std::vector<char> global = representatives(lits);
+  const size_t cells = global.size();
+  std::vector<size_t> local(cells);
+  for (size_t c = 0; c < cells; ++c) local[c] = static_cast<size_t>(terms.cell_of(static_cast<unsigned char>(global[c])));
 
   // The DFA of derivatives (not minimal: equivalent derivatives may be distinct terms).
   std::unordered_map<int, int> state_of;
@@ -381,7 +413,7 @@ std::string language_fingerprint(const Node& n, std::string_view literals, const
   std::vector<int> next;  // [state * cells + cell]
   for (size_t s = 0; s < term_of.size(); ++s)
     for (size_t c = 0; c < cells; ++c) {
-      const int d = terms.deriv(term_of[s], c);
+      const int d = terms.deriv(term_of[s], local[c]);
       auto [it, fresh] = state_of.emplace(d, static_cast<int>(term_of.size()));
       if (fresh) {
         if (term_of.size() >= opt.max_pairs)
@@ -393,19 +425,28 @@ std::string language_fingerprint(const Node& n, std::string_view literals, const
   const size_t n_states = term_of.size();
 
   // Moore refinement: states are split by acceptance, then by the blocks of their successors, until stable.
-  std::vector<int> block(n_states);
+  std::vector<int> block(n_states), sig(n_states * (cells + 1)), idx(n_states);
   for (size_t s = 0; s < n_states; ++s) block[s] = terms.nullable(term_of[s]) ? 1 : 0;
   for (size_t blocks = 0;;) {
-    std::map<std::vector<int>, int> ids;
-    std::vector<int> refined(n_states);
     for (size_t s = 0; s < n_states; ++s) {
-      std::vector<int> sig{block[s]};
-      for (size_t c = 0; c < cells; ++c) sig.push_back(block[next[s * cells + c]]);
-      refined[s] = ids.emplace(std::move(sig), static_cast<int>(ids.size())).first->second;
+      int* row = &sig[s * (cells + 1)];
+      row[0] = block[s];
+      for (size_t c = 0; c < cells; ++c) row[c + 1] = block[next[s * cells + c]];
     }
-    block.swap(refined);
-    if (ids.size() == blocks) break;
-    blocks = ids.size();
+    const auto row_less = [&](int x, int y) {
+      const int* a = &sig[static_cast<size_t>(x) * (cells + 1)];
+      const int* b = &sig[static_cast<size_t>(y) * (cells + 1)];
+      return std::lexicographical_compare(a, a + cells + 1, b, b + cells + 1);
+    };
+    std::iota(idx.begin(), idx.end(), 0);
+    std::sort(idx.begin(), idx.end(), row_less);
+    int id = 0;
+    for (size_t i = 0; i < n_states; ++i) {
+      if (i > 0 && row_less(idx[i - 1], idx[i])) ++id;
+      block[static_cast<size_t>(idx[i])] = id;
+    }
+    if (static_cast<size_t>(id) + 1 == blocks) break;
+    blocks = static_cast<size_t>(id) + 1;
   }
 
   // Blocks numbered in breadth-first order from the start: equal languages give equal strings.

@@ -1,7 +1,6 @@
 #include "task/regex_generate.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <numeric>
 #include <sstream>
 #include <stdexcept>
@@ -38,26 +37,36 @@ RegexPtr with_kid(const Node& n, size_t i, RegexPtr kid) {
   return std::make_shared<const Node>(std::move(copy));
 }
 
-// Every copy of n with one optional element (x* or x{0,m}) of a concatenation removed.
-void without_one_optional(const RegexPtr& n, std::vector<RegexPtr>& out) {
+bool any_star(const Node& n) {
+  return n.kind == Node::Kind::kRepeat && n.min == 0 && n.max == kUnbounded &&
+         n.kids[0]->kind == Node::Kind::kClass && n.kids[0]->cls == CharClass::kAny;
+}
+
+// Every copy of n with one part dropped: an optional element (x* or x{0,m}, other than the ".*" of contexts and
+// gaps) of a concatenation, or an operand of | or &.
+void simplifications(const RegexPtr& n, std::vector<RegexPtr>& out) {
+  const bool junction = n->kind == Node::Kind::kOr || n->kind == Node::Kind::kAnd;
   for (size_t i = 0; i < n->kids.size(); ++i) {
     const auto& k = n->kids[i];
-    if (n->kind == Node::Kind::kConcat && k->kind == Node::Kind::kRepeat && k->min == 0) {
+    if (junction || (n->kind == Node::Kind::kConcat && k->kind == Node::Kind::kRepeat && k->min == 0 && !any_star(*k))) {
       std::vector<RegexPtr> rest = n->kids;
       rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i));
-      out.push_back(concat(std::move(rest)));
+      out.push_back(n->kind == Node::Kind::kOr ? alt(std::move(rest))
+                    : n->kind == Node::Kind::kAnd ? intersect(std::move(rest))
+                                                 : concat(std::move(rest)));
     }
     std::vector<RegexPtr> inner;
-    without_one_optional(k, inner);
+    simplifications(k, inner);
     for (auto& v : inner) out.push_back(with_kid(*n, i, std::move(v)));
   }
 }
 
-// "containing a digit, any number of times, followed by 'dog'" says no more than "containing 'dog'": such
-// descriptions mislead more than they teach.
-bool has_idle_optional(const RegexPtr& r) {
+// A part that changes nothing misleads more than it teaches: "containing a digit, any number of times, followed
+// by 'dog'" says no more than "containing 'dog'", and "containing 'ring' or starting with a letter followed by
+// 'ring'" no more than its first half.
+bool has_idle_part(const RegexPtr& r) {
   std::vector<RegexPtr> variants;
-  without_one_optional(r, variants);
+  simplifications(r, variants);
   for (const auto& v : variants)
     if (equivalent(*r, *v)) return true;
   return false;
@@ -74,12 +83,13 @@ std::string task_literals() {
 std::vector<Pair> generate_pairs(uint64_t seed, int64_t n, const GenerateOptions& opt) {
   if (n < 0) throw std::invalid_argument("generate_pairs: negative count " + std::to_string(n));
   std::vector<Pair> out;
-  out.reserve(static_cast<size_t>(n));
+  out.reserve(static_cast<size_t>(std::min<int64_t>(n, 1 << 16)));
   // Dedupe by language, not spelling: no two pairs (hence no train and test pair) denote the same set of strings.
   const std::string literals = task_literals();
   std::unordered_set<std::string> languages{
       language_fingerprint(*star(char_class(CharClass::kAny)), literals),  // all strings and no string: nothing
       language_fingerprint(*complement(star(char_class(CharClass::kAny))), literals)};  // to describe
+  std::unordered_set<std::string> seen;
   TaskRng rng(seed);
   const int64_t max_attempts = 1000 + 200 * n;
   for (int64_t attempt = 0; static_cast<int64_t>(out.size()) < n; ++attempt) {
@@ -89,9 +99,10 @@ std::vector<Pair> generate_pairs(uint64_t seed, int64_t n, const GenerateOptions
     Described d = sample_description(rng);
     std::string code = to_string(*d.regex);
     if (code.size() > opt.max_code_chars || word_count(d.text) > opt.max_text_words) continue;
-    if (repeats_operand(*d.regex)) continue;
+    // Most redraws repeat an earlier regex verbatim: skip those before the costlier language check.
+    if (!seen.insert(normalized_key(*d.regex)).second || repeats_operand(*d.regex)) continue;
     std::string language = language_fingerprint(*d.regex, literals);
-    if (languages.count(language) || has_idle_optional(d.regex)) continue;
+    if (languages.count(language) || has_idle_part(d.regex)) continue;
     languages.insert(std::move(language));
     out.push_back({std::move(d.text), std::move(code)});
   }
@@ -110,8 +121,8 @@ Split split_by_regex(const std::vector<Pair>& pairs, int64_t n_test, uint64_t se
     } catch (const RegexParseError& e) {
       throw std::runtime_error("split_by_regex: pair " + std::to_string(i) + ": " + e.what());
     }
-    for (char c : pairs[i].code)  // a superset of the literal characters is fine
-      if (std::isalnum(static_cast<unsigned char>(c)) && literals.find(c) == std::string::npos) literals += c;
+    for (char c : literal_chars(*regexes.back()))
+      if (literals.find(c) == std::string::npos) literals += c;
   }
   // Groups by language (equivalent regexes, however spelled, stay together), in order of first appearance.
   std::unordered_map<std::string, size_t> group_of;

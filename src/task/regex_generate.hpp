@@ -20,8 +20,9 @@ struct GenerateOptions {
 
 // n pairs, a pure function of (seed, n, options): the same on every machine, and the pairs for n are a prefix of
 // those for any larger n. No two regexes are equivalent (distinct languages, not just spellings); none denotes all
-// strings or no string, and none has an optional element that changes nothing ("a digit, zero or more times"
-// where the line may contain anything anyway). Throws std::runtime_error when the grammar runs out of regexes.
+// strings or no string, and none has a part that changes nothing (an optional element, as in "a digit, zero or
+// more times" where the line may contain anything anyway, or an operand of "and"/"or" implied by the others).
+// Throws std::runtime_error when the grammar runs out of regexes.
 std::vector<Pair> generate_pairs(uint64_t seed, int64_t n, const GenerateOptions& opt = {});
 
 struct Split {

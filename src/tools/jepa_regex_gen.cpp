@@ -30,7 +30,7 @@ constexpr const char* kUsage =
     "\n"
     "  --out DIR         output directory\n"
     "  --train N         training pairs\n"
-    "  --test M          test pairs\n"
+    "  --test M          test pairs (N + M <= 100000)\n"
     "  --seed S          generator seed (default 0); the output is a function of (S, N, M) only\n"
     "  --format F        text (default): {\"text\": description, \"code\": regex} per line;\n"
     "                    chat: {\"messages\": [system, user = description, assistant = regex]} per line\n"
@@ -40,9 +40,12 @@ constexpr const char* kUsage =
     "\n"
     "Errors are one line on stderr, exit status 2 (1 when writing fails).\n";
 
+// The grammar holds a few hundred thousand distinct languages, ever slower to find; stay well inside.
+constexpr int64_t kMaxPairs = 100000;
+
 int64_t count_arg(const std::string& flag, const std::string& v) {
   const auto x = jepa::tools::parse_int64(v);
-  if (!x || *x < 0) throw UsageError(flag + " expects a non-negative integer, got '" + v + "'");
+  if (!x || *x < 0 || *x > kMaxPairs) throw UsageError(flag + " expects an integer in [0, " + std::to_string(kMaxPairs) + "], got '" + v + "'");
   return *x;
 }
 
@@ -116,7 +119,10 @@ int main(int argc, char** argv) {
       } else if (f == "--test") {
         n_test = count_arg(f, args.value());
       } else if (f == "--seed") {
-        seed = static_cast<uint64_t>(count_arg(f, args.value()));
+        const std::string v = args.value();
+        const auto x = jepa::tools::parse_int64(v);
+        if (!x || *x < 0) throw UsageError("--seed expects a non-negative integer, got '" + v + "'");
+        seed = static_cast<uint64_t>(*x);
       } else if (f == "--format") {
         format = args.value();
         if (format != "text" && format != "chat") throw UsageError("--format must be text or chat, got '" + format + "'");
@@ -136,6 +142,9 @@ int main(int argc, char** argv) {
     }
     if (!out) throw UsageError("--out is required (see --help)");
     if (!n_train || !n_test) throw UsageError("--train and --test are required (see --help)");
+    if (*n_train + *n_test > kMaxPairs)
+      throw UsageError("--train + --test is " + std::to_string(*n_train + *n_test) + ", more than the " +
+                       std::to_string(kMaxPairs) + " distinct regexes the generator is sure to find");
 
     const auto pairs = jepa::task::generate_pairs(seed, *n_train + *n_test);
     const auto split = jepa::task::split_by_regex(pairs, *n_test, seed);

@@ -109,7 +109,7 @@ TEST(HfModelDir, StripsPrefixSkipsHeadsAndToleratesMissingPooler) {
 TEST(HfModelDir, NonExistentName) {
   config::ModelConfig m;
   m.name = "no/such/model-dir";
-  expect_error(m, {"model.name 'no/such/model-dir' is not tiny|bert|distilbert and not a local directory",
+  expect_error(m, {"model.name 'no/such/model-dir' is not tiny|bert|distilbert|llama and not a local directory",
                    "never downloaded"});
 }
 
@@ -228,7 +228,7 @@ TEST(HfConfigValidation, ModelNameMustBeKnownOrADirectory) {
     FAIL() << "no error";
   } catch (const config::ConfigError& e) {
     EXPECT_STREQ(e.what(),
-                 "model.name 'bert-base-uncased' is not tiny|bert|distilbert and not a local directory (models are "
+                 "model.name 'bert-base-uncased' is not tiny|bert|distilbert|llama and not a local directory (models are "
                  "never downloaded)");
   }
   EXPECT_EQ(config::from_yaml(YAML::Load("model: {name: distilbert}")).model.name, "distilbert");

@@ -109,7 +109,7 @@ TEST(Jepa, IsOneModuleWhoseTrainablePartsAreContextThenPredictor) {
 }
 
 TEST(Encoders, LayerOutputsEndWithTheLastHiddenStateForEveryBackbone) {
-  for (const std::string name : {"tiny", "bert", "distilbert"}) {
+  for (const std::string name : {"tiny", "bert", "distilbert", "llama"}) {
     auto cfg = small_model();
     cfg.name = name;
     torch::manual_seed(2);
@@ -123,7 +123,7 @@ TEST(Encoders, LayerOutputsEndWithTheLastHiddenStateForEveryBackbone) {
     EXPECT_FALSE(torch::equal(layers.front(), last)) << name;
     EXPECT_TRUE(torch::equal(enc->forward(ids, mask), last)) << name;
   }
-  EXPECT_EQ(model::backbone_names("|", false), "tiny|bert|distilbert");
+  EXPECT_EQ(model::backbone_names("|", false), "tiny|bert|distilbert|llama");
   EXPECT_TRUE(model::is_hf_backbone("bert") && model::is_hf_backbone("distilbert"));
   EXPECT_FALSE(model::is_hf_backbone("tiny"));
 }
