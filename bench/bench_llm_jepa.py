@@ -2,13 +2,14 @@
 """LLM-JEPA vs next-token-only on the generated NL -> regex task (docs/llm_jepa.md, design.md §9).
 
   python3 bench/bench_llm_jepa.py [--seeds 1 2 3 4 5] [--steps 600] [--train 2000] [--test 400] [--lambda 1.0]
-                                  [--pred-tokens 1] [--overhead-steps 60] [--threads 2] [--out build/bench/llm_jepa]
+                                  [--pred-tokens 1] [--arm NAME:K=V,K=V ...] [--overhead-steps 60] [--threads 2]
+                                  [--skip-overhead] [--out build/bench/llm_jepa]
 
 Makes the data once (jepa_regex_gen: train/test split by regex; jepa_prep --paired: byte-level BPE + chat examples),
 then for every seed trains configs/recipe/llm_jepa_regex.yaml twice with the same steps, data order and init:
   ntp       jepa.lambda=0 (next-token loss only: the baseline)
   llm_jepa  jepa.lambda=--lambda, jepa.pred_tokens=--pred-tokens (packed 2-row forward)
-and scores each final checkpoint with jepa_eval --task regex (greedy decoding: exact-match and semantic accuracy,
+(plus any --arm: LLM-JEPA with more overrides) and scores each final checkpoint with jepa_eval --task regex (greedy decoding: exact-match and semantic accuracy,
 the spectrum of Enc(text) - Enc(code)). Then the compute overhead per step, from train.profile'd short runs of one
 seed: ntp, 3-row, packed 2-row, packed + loss dropout 0.5. Prints a Markdown table of mean ± std over the seeds
 (sample std) and the per-seed rows; writes everything as JSON under --out.
@@ -66,9 +67,12 @@ def main():
     ap.add_argument("--lambda", dest="lam", type=float, default=1.0)
     ap.add_argument("--pred-tokens", type=int, default=1)
     ap.add_argument("--overhead-steps", type=int, default=60)
+    ap.add_argument("--skip-overhead", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--set", action="append", default=[], help="override for every run (repeatable)")
+    ap.add_argument("--arm", action="append", default=[], metavar="NAME:K=V,K=V",
+                    help="another trained arm beside ntp and llm_jepa, e.g. infonce:jepa.distance=infonce (repeatable)")
     ap.add_argument("--out", default=str(gu.BUILD / "bench" / "llm_jepa"))
     args = ap.parse_args()
     out = pathlib.Path(args.out)
@@ -83,6 +87,9 @@ def main():
 
     arms = {"ntp": ["jepa.lambda=0"],
             "llm_jepa": [f"jepa.lambda={args.lam}", f"jepa.pred_tokens={args.pred_tokens}"]}
+    for spec in args.arm:
+        name, _, keys = spec.partition(":")
+        arms[name] = [f"jepa.lambda={args.lam}", f"jepa.pred_tokens={args.pred_tokens}", *keys.split(",")]
     results = {a: [] for a in arms}
     for seed in args.seeds:
         for arm, ov in arms.items():
@@ -105,7 +112,7 @@ def main():
                 "llm_jepa packed 2-row": [f"jepa.lambda={args.lam}", f"jepa.pred_tokens={args.pred_tokens}"],
                 "llm_jepa packed + loss_dropout 0.5": [f"jepa.lambda={args.lam}", f"jepa.pred_tokens={args.pred_tokens}",
                                                        "jepa.loss_dropout=0.5"]}
-    for name, ov in variants.items():
+    for name, ov in (variants.items() if not args.skip_overhead else []):
         run_dir = out / ("overhead_" + name.replace(" ", "_").replace(".", ""))
         train(args, corpus, run_dir, args.seeds[0], args.overhead_steps, ov + args.set, profile=True)
         rows = gu.metrics(run_dir)[1:]  # the first window holds warm-up
@@ -119,13 +126,14 @@ def main():
         for key in ("exact", "semantic", "unparsable", "ntp_loss", "sv_top1"):
             m, s = mean_std([r[key] for r in rows])
             cells.append(f"{m:.3f} ± {s:.3f}")
-        print(f"| {arm} (λ={0 if arm == 'ntp' else args.lam}) | " + " | ".join(cells) + " |")
-    print()
-    print("| forward layout | s/step | × NTP-only |")
-    print("|---|---|---|")
-    base = overhead["ntp (1 row)"]
-    for name, t in overhead.items():
-        print(f"| {name} | {t:.4f} | {t / base:.2f} |")
+        print(f"| {arm} ({' '.join(arms[arm])}) | " + " | ".join(cells) + " |")
+    if overhead:
+        print()
+        print("| forward layout | s/step | × NTP-only |")
+        print("|---|---|---|")
+        base = overhead["ntp (1 row)"]
+        for name, t in overhead.items():
+            print(f"| {name} | {t:.4f} | {t / base:.2f} |")
     total = time.time() - t_start
     print(f"\nseeds {args.seeds}, {args.steps} steps, {args.train} train / {args.test} test pairs, "
           f"{args.threads} threads, total {total / 60:.1f} min")

@@ -99,10 +99,6 @@ Output LlmJepaObjective::compute(model::JepaImpl& model, const data::Batch& b) {
   const auto flat = h.reshape({-1, h.size(-1)});
   const auto text = flat.index_select(0, p.text_last).to(torch::kFloat);
   const auto code = flat.index_select(0, p.code_last).to(torch::kFloat);
-  {
-    torch::NoGradGuard no_grad;
-    out.metrics["view_cosine"] = torch::cosine_similarity(text, code, 1).mean().item<double>();
-  }
   if (distance_ == "infonce") {
     namespace F = torch::nn::functional;
     const auto opts = F::NormalizeFuncOptions().dim(-1).eps(1e-12);

@@ -431,6 +431,9 @@ json evaluate(const Args& args) {
     vocab_source = "vocab '" + args.vocab + "'";
   }
   auto loaded = load_model(args, vocab_size, vocab_source);
+  if (loaded.model->is_decoder())
+    throw std::runtime_error("'" + (loaded.ckpt.empty() ? args.config : loaded.ckpt) + "' is an LLM-JEPA decoder "
+                             "(train.objective=llm_jepa): evaluate it with --task regex --test FILE.jsonl");
   const auto& cfg = loaded.cfg;
   auto& model = loaded.model;
   vocab_size = loaded.vocab_size;
