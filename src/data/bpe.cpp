@@ -1,5 +1,7 @@
 #include "data/bpe.hpp"
 
+#include "data/tokenizer.hpp"  // sha256_hex
+
 #include <algorithm>
 #include <charconv>
 #include <memory>
@@ -10,7 +12,6 @@
 #include <string>
 #include <utility>
 
-#include <openssl/evp.h>
 
 namespace jepa::data {
 
@@ -486,19 +487,6 @@ BpeTokenizer BpeTokenizer::from_text(const std::string& serialized) {
   return t;
 }
 
-std::string BpeTokenizer::sha256() const {
-  const std::string text = to_text();
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr) != 1)
-    fail("OpenSSL SHA-256 failed");
-  std::string out;
-  out.reserve(2 * len);
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[md[i] >> 4]);
-    out.push_back(kHex[md[i] & 0xF]);
-  }
-  return out;
-}
+std::string BpeTokenizer::sha256() const { return sha256_hex(to_text()); }
 
 }  // namespace jepa::data

@@ -4,7 +4,7 @@
 //   /offsets int64, n_docs + 1      -- doc i is tokens[offsets[i], offsets[i+1])
 //   attributes on /: tokenizer, vocab_sha256, vocab_size, cls_id, sep_id, pad_id, mask_id, unk_id,
 //                    max_length, source, created_by, n_docs, n_tokens, format_version
-// A paired corpus (LLM-JEPA, design.md §9; attribute layout = "paired") holds one full chat example per document
+// A paired corpus (LLM-JEPA, design.md §9; attribute layout = "paired", format_version 2) holds one full chat example per document
 // (its own specials included: <|bos|> [<|system|> .. <|end|>] <|user|> text <|end|> <|assistant|> code <|end|>) and
 //   /views          int64, 4 per document: [text_begin, text_end, code_begin, code_end) — the user turn
 //                   (<|user|> .. <|end|>) and the assistant turn (<|assistant|> .. <|end|>) inside the document, so

@@ -86,9 +86,9 @@ struct CorpusReader::Impl {
     };
     int64_t version = 0;
     need_int("format_version", version);
-    if (version != kFormatVersion)
-      fail(path, "format_version " + std::to_string(version) + " is not supported (this build reads version " +
-                     std::to_string(kFormatVersion) + ")");
+    if (version != kFormatVersion && version != kPairedFormatVersion)
+      fail(path, "format_version " + std::to_string(version) + " is not supported (this build reads versions " +
+                     std::to_string(kFormatVersion) + " and " + std::to_string(kPairedFormatVersion) + ")");
     need_str("tokenizer", meta.tokenizer);
     need_str("vocab_sha256", meta.vocab_sha256);
     need_int("vocab_size", meta.vocab_size);
@@ -105,6 +105,8 @@ struct CorpusReader::Impl {
     read_string_attr(path, root, "layout", meta.layout);
     if (meta.layout != "documents" && meta.layout != "paired")
       fail(path, "attribute layout = '" + meta.layout + "' is not documents or paired");
+    if ((version == kPairedFormatVersion) != meta.paired())
+      fail(path, "format_version " + std::to_string(version) + " does not match layout '" + meta.layout + "'");
     read_string_attr(path, root, "source", meta.source);
     read_string_attr(path, root, "created_by", meta.created_by);
   }

@@ -44,6 +44,19 @@ struct CorpusWriter::Impl {
   }
   void flush_tokens(bool all) { flush(tokens, tokens_len, H5T_NATIVE_INT32, tok_buf, kTokenChunk, all); }
   void flush_offsets(bool all) { flush(offsets, offsets_len, H5T_NATIVE_INT64, off_buf, kOffsetChunk, all); }
+  // A document's length and ids; throws naming it. A paired document carries its own specials; a plain one gets
+  // [CLS]/[SEP] at batch time.
+  void check_doc(const std::vector<int32_t>& body) const {
+    const auto limit = static_cast<size_t>(meta.max_length - (meta.paired() ? 0 : 2));
+    if (body.size() > limit)
+      fail(path, "document " + std::to_string(n_docs) + " has " + std::to_string(body.size()) + " tokens, more than " +
+                     (meta.paired() ? "max_length = " : "max_length - 2 = ") + std::to_string(limit));
+    if (meta.vocab_size > 0)
+      for (int32_t id : body)
+        if (id < 0 || id >= meta.vocab_size)
+          fail(path, "document " + std::to_string(n_docs) + " has token id " + std::to_string(id) +
+                         " outside the vocabulary (size " + std::to_string(meta.vocab_size) + ")");
+  }
   // Closes every handle and removes the temporary file (failed or abandoned write).
   void abandon() noexcept {
     tokens.reset();
@@ -92,16 +105,7 @@ void CorpusWriter::add(const std::vector<int32_t>& body) {
   if (m.closed) fail(m.path, "add() after close()");
   if (m.meta.paired() && m.views_len / 4 != static_cast<hsize_t>(m.n_docs) + 1)
     fail(m.path, "a paired corpus takes documents with add_paired()");
-  // A paired document carries its own specials; a plain one gets [CLS]/[SEP] at batch time.
-  const auto limit = static_cast<size_t>(m.meta.max_length - (m.meta.paired() ? 0 : 2));
-  if (body.size() > limit)
-    fail(m.path, "document " + std::to_string(m.n_docs) + " has " + std::to_string(body.size()) + " tokens, more than " +
-                     (m.meta.paired() ? "max_length = " : "max_length - 2 = ") + std::to_string(limit));
-  if (m.meta.vocab_size > 0)
-    for (int32_t id : body)
-      if (id < 0 || id >= m.meta.vocab_size)
-        fail(m.path, "document " + std::to_string(m.n_docs) + " has token id " + std::to_string(id) +
-                         " outside the vocabulary (size " + std::to_string(m.meta.vocab_size) + ")");
+  m.check_doc(body);
   try {
     m.tok_buf.insert(m.tok_buf.end(), body.begin(), body.end());
     m.n_tokens += static_cast<int64_t>(body.size());
@@ -125,6 +129,7 @@ void CorpusWriter::add_paired(const std::vector<int32_t>& doc, const ViewSpans& 
     fail(m.path, "example " + std::to_string(m.n_docs) + ": view spans outside its " + std::to_string(n) + " tokens");
   const int64_t spans[4] = {v.text_begin, v.text_end, v.code_begin, v.code_end};
   if (m.failed || m.closed) fail(m.path, "add_paired() after close() or a failed write");
+  m.check_doc(doc);  // before the views are appended: a refused example leaves the file consistent
   quiet_hdf5();
   try {
     append_1d(m.path, m.views, m.views_len, H5T_NATIVE_INT64, spans, 4);
@@ -158,7 +163,8 @@ void CorpusWriter::close() {
     write_string_attr(m.path, root, "created_by", m.meta.created_by);
     write_int_attr(m.path, root, "n_docs", m.n_docs);
     write_int_attr(m.path, root, "n_tokens", m.n_tokens);
-    write_int_attr(m.path, root, "format_version", kFormatVersion);
+    // Paired corpora are version 2, so a build that predates them refuses them instead of reading plain documents.
+    write_int_attr(m.path, root, "format_version", m.meta.paired() ? kPairedFormatVersion : kFormatVersion);
     if (m.meta.paired()) {
       write_string_attr(m.path, root, "layout", m.meta.layout);
       // A dataset, not an attribute: attributes are limited to 64 KiB, a tokenizer need not be.

@@ -12,7 +12,8 @@
 namespace jepa::data::h5 {
 
 // The layout version of corpus.hpp: written by CorpusWriter, the only one CorpusReader accepts.
-constexpr int64_t kFormatVersion = 1;
+constexpr int64_t kFormatVersion = 1;        // plain documents
+constexpr int64_t kPairedFormatVersion = 2;  // layout "paired" (corpus.hpp)
 
 // Silences HDF5's automatic error printing. The setting is per thread in thread-safe builds, so every entry
 // point calls it (it is cheap).

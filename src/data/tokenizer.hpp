@@ -55,5 +55,7 @@ std::vector<int32_t> with_specials(const std::vector<int32_t>& body, int64_t max
 
 // SHA-256 of a file's bytes as lowercase hex (OpenSSL). Throws if unreadable.
 std::string sha256_file(const std::string& path);
+// SHA-256 of `data` as lowercase hex.
+std::string sha256_hex(std::string_view data);
 
 }  // namespace jepa::data

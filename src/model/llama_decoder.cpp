@@ -152,7 +152,9 @@ torch::Tensor LlamaDecoder::forward_segments(const torch::Tensor& ids, const tor
   const auto L = ids.size(1);  // RoPE has no table: rows longer than max_positions work (unseen positions, though)
   auto x = embed_(ids);
   // RoPE tables per row and position (positions restart in every segment).
-  const auto freqs = positions.to(torch::kFloat).unsqueeze(-1) * inv_freq_.to(x.device());  // [R, L, d/2]
+  // The frequencies are no parameter or buffer (transformers does not save them): moved once, on first use.
+  if (inv_freq_.device() != x.device()) inv_freq_ = inv_freq_.to(x.device());
+  const auto freqs = positions.to(torch::kFloat).unsqueeze(-1) * inv_freq_;  // [R, L, d/2]
   const auto emb = torch::cat({freqs, freqs}, -1).unsqueeze(1);                            // [R, 1, L, d]
   const auto cos = emb.cos().to(x.scalar_type()), sin = emb.sin().to(x.scalar_type());
   // Block-causal: key k is visible to query q when both are in the same (non-padding) segment and k <= q. A padding

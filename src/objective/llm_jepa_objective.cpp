@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include <ATen/autocast_mode.h>
+
 #include "data/rng.hpp"
 #include "model/llama_decoder.hpp"
 #include "objective/jepa_objective.hpp"
@@ -21,6 +23,23 @@ const data::Batch::Paired& paired_of(const data::Batch& b) {
                              "jepa_prep --paired");
   return *b.paired;
 }
+
+// Autocast off for its scope (bf16 training): the LM head's logits and the InfoNCE similarities are computed in
+// fp32, as the header promises; casting a bf16 result afterwards would not restore the lost precision.
+class Fp32Scope {
+ public:
+  Fp32Scope() : was_(at::autocast::is_autocast_enabled(at::kCUDA)) {
+    if (was_) at::autocast::set_autocast_enabled(at::kCUDA, false);
+  }
+  ~Fp32Scope() {
+    if (was_) at::autocast::set_autocast_enabled(at::kCUDA, true);
+  }
+  Fp32Scope(const Fp32Scope&) = delete;
+  Fp32Scope& operator=(const Fp32Scope&) = delete;
+
+ private:
+  bool was_;
+};
 
 // The rows of every rank's `local` [n, D] in rank order, with the gradient of this rank's own rows (global_sum
 // over a zero-padded block per rank).
@@ -82,7 +101,11 @@ Output LlmJepaObjective::compute(model::JepaImpl& model, const data::Batch& b) {
   Output out;
   // Next-token loss over the full examples.
   const auto hidden = dec.forward(b.input_ids, b.attention_mask);
-  const auto logits = dec.logits(hidden).to(torch::kFloat);
+  torch::Tensor logits;
+  {
+    Fp32Scope fp32;
+    logits = dec.logits(hidden.to(torch::kFloat));
+  }
   const auto V = logits.size(-1);
   const auto ntp = torch::nn::functional::cross_entropy(
       logits.reshape({-1, V}), p.labels.reshape({-1}),
@@ -104,7 +127,11 @@ Output LlmJepaObjective::compute(model::JepaImpl& model, const data::Batch& b) {
     const auto opts = F::NormalizeFuncOptions().dim(-1).eps(1e-12);
     const auto t = gather_rows(collectives(), F::normalize(text, opts));
     const auto c = gather_rows(collectives(), F::normalize(code, opts));
-    const auto sim = torch::matmul(t, c.t()) / temperature_;
+    torch::Tensor sim;
+    {
+      Fp32Scope fp32;
+      sim = torch::matmul(t, c.t()) / temperature_;
+    }
     const auto target = torch::arange(sim.size(0), sim.options().dtype(torch::kLong));
     const auto value = F::cross_entropy(sim, target);  // the mean over the global batch, the same on every rank
     out.terms.push_back(once_term(collectives(), "jepa", value, lambda_));

@@ -303,9 +303,10 @@ Loaded load_model(const Args& args, int64_t vocab_size, const std::string& vocab
     }
     if (!args.at_init) {
       weights = jepa::model::load_safetensors((cdir / "model.safetensors").string());
-      // The token embedding: tiny's name, else bert's / distilbert's.
+      // The token embedding: tiny's name, else bert's / distilbert's, else llama's.
       auto it = weights.find("context_encoder.emb.weight");
       if (it == weights.end()) it = weights.find("context_encoder.embeddings.word_embeddings.weight");
+      if (it == weights.end()) it = weights.find("context_encoder.model.embed_tokens.weight");  // llama
       if (it != weights.end()) {
         if (vocab_size >= 0 && vocab_size != it->second.size(0))
           throw std::runtime_error(vocab_source + " has vocab_size " + std::to_string(vocab_size) +
@@ -536,11 +537,17 @@ json evaluate(const Args& args) {
 json evaluate_regex(const Args& args) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto ckpt = jepa::train::find_checkpoint(args.checkpoint);
-  std::string corpus_path = args.data;
-  if (corpus_path.empty()) {  // the training corpus named by the checkpoint's config: its BPE
-    const auto c = jepa::config::from_yaml(YAML::LoadFile((fs::path(ckpt) / "config.yaml").string()));
-    corpus_path = c.data.path;
+  jepa::config::Config trained;
+  try {
+    trained = jepa::config::from_yaml(YAML::LoadFile((fs::path(ckpt) / "config.yaml").string()));
+  } catch (const std::exception& e) {
+    throw std::runtime_error("checkpoint '" + ckpt + "': config.yaml: " + e.what());
   }
+  if (trained.train.objective != "llm_jepa")
+    throw std::runtime_error("checkpoint '" + ckpt + "' was trained with train.objective=" + trained.train.objective +
+                             ", not llm_jepa: --task regex evaluates LLM-JEPA decoders");
+  // The training corpus named by the checkpoint's config holds the BPE, unless --data names another paired corpus.
+  const std::string corpus_path = args.data.empty() ? trained.data.path : args.data;
   const jepa::data::CorpusReader corpus(corpus_path);
   if (!corpus.meta().paired())
     throw std::runtime_error("corpus '" + corpus_path + "' is not a paired corpus (its tokenizer is needed; pass --data)");

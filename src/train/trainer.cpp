@@ -86,7 +86,8 @@ void Trainer::build_data() {
   const int64_t per_rank = cfg_.train.batch_size * cfg_.train.grad_accum;
   data::DistributedSampler sampler(n_docs, per_rank, w.rank, w.size, seed);
   if (cfg_.data.group_by_length) {
-    const int64_t cap = cfg_.data.max_length - 2;  // bodies are cut to this: longer ones pad alike
+    // Bodies are cut to max_length - 2 (longer ones pad alike); paired examples are never cut.
+    const int64_t cap = corpus_->meta().paired() ? std::numeric_limits<int64_t>::max() : cfg_.data.max_length - 2;
     sampler.group_by_length(cfg_.data.length_window, [corpus = corpus_, cap](const std::vector<int64_t>& docs) {
       auto len = corpus->lengths(docs);
       for (auto& l : len) l = std::min(l, cap);
@@ -161,6 +162,9 @@ void Trainer::build_communicator() {
 void Trainer::build_optimizer() {
   const auto& o = cfg_.optim;
   const auto options = torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(o.weight_decay);
+  if (model_->is_decoder() && o.predictor_lr_mult != 1.0)
+    throw std::runtime_error("optim.predictor_lr_mult applies to the encoder JEPA's predictor; model.name=llama has "
+                             "none (the decoder is its own predictor)");
   if (o.predictor_lr_mult == 1.0) {
     optimizer_ = std::make_unique<FusedAdamW>(model_->trainable_parameters(), options);
   } else {  // two groups, encoder then predictor; set_learning_rate() scales the second

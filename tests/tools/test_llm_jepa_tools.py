@@ -30,6 +30,14 @@ def one_line_error(r, code=1):
     return r.returncode == code and len(err) >= 1 and "error" in err[-1]
 
 
+def dist_error(r, *words):
+    """jepa_dist refused with a one-line error naming `words` (no backtrace, no crash)."""
+    err = [x for x in r.stderr.strip().splitlines() if x.strip()]
+    last = err[-1] if err else ""
+    return (r.returncode not in (0, -6, -11, 134, 139) and "error" in last and all(w in last for w in words)
+            and not any("Exception raised from" in x or "terminate called" in x for x in err))
+
+
 def main():
     work = gu.scratch("llm_jepa_tools")
     r = run([GEN, "--out", work / "pairs", "--train", "300", "--test", "20", "--seed", "5"])
@@ -77,11 +85,22 @@ def main():
     common = ["--config", gu.SOURCE / "configs/smoke.yaml", *MODEL, "train.objective=llm_jepa", f"data.path={corpus}",
               "train.batch_size=8", "train.log_every=5", "optim.lr=1e-3", "jepa.pred_tokens=1", "jepa.loss_dropout=0.5"]
     plain = gu.prepare_corpus(work)
-    for extra, what in [([f"data.path={plain}"], "a plain corpus"), (["train.objective=jepa"], "the encoder objective"),
-                        (["model=tiny"], "an encoder model")]:
+    bad_views = work / "bad_views.h5"
+    import shutil
+    shutil.copy(corpus, bad_views)
+    with h5py.File(bad_views, "r+") as f:
+        v = f["views"][:]
+        v[4 * 7 + 3] = 10_000  # example 7's assistant turn now ends far past its tokens
+        f["views"][:] = v
+    cases = [([f"data.path={plain}"], "a plain corpus", ["paired"]),
+             (["train.objective=jepa"], "the encoder objective", ["paired corpus"]),
+             (["model=tiny"], "an encoder model", ["decoder"]),
+             (["optim.predictor_lr_mult=2"], "a predictor learning rate", ["predictor_lr_mult"]),
+             ([f"data.path={bad_views}", "train.batch_size=300"], "corrupt /views", ["document 7", "/views"])]
+    for extra, what, words in cases:
         r = gu.run_dist(1, [*common, *extra, "train.steps=2", f"run.dir={work / 'bad_run'}"], check=False)
-        check(r.returncode != 0 and ("llm_jepa" in r.stderr or "paired" in r.stderr or "decoder" in r.stderr),
-              f"llm_jepa with {what}: refused ({r.stderr.strip().splitlines()[-1] if r.stderr.strip() else 'no error'})")
+        check(dist_error(r, *words),
+              f"llm_jepa with {what}: one-line error naming {words} ({r.stderr.strip().splitlines()[-1] if r.stderr.strip() else 'no error'})")
 
     # Resume: 10 + 10 steps equal 20 steps, bit for bit (loss dropout draws from the step, not a stream).
     straight, split = work / "straight", work / "split"
@@ -107,6 +126,11 @@ def main():
             eq = run([GEN, "--equiv", s["generated"], s["reference"]])
             want = eq.returncode == 0 and eq.stdout.strip() == "equivalent"
             check(s["semantic"] == want, f"semantic flag agrees with jepa_regex_gen --equiv for {s['generated']!r}")
+    enc_run = work / "encoder_run"
+    gu.run_dist(1, ["--config", gu.SOURCE / "configs/smoke.yaml", *gu.small_model_overrides(), f"data.path={plain}",
+                    "train.steps=2", "train.save_every=2", f"run.dir={enc_run}"])
+    r = run([EVAL, "--task", "regex", "--checkpoint", enc_run, "--test", work / "pairs" / "test.jsonl", "--data", corpus])
+    check(one_line_error(r) and "not llm_jepa" in r.stderr, f"--task regex refuses an encoder checkpoint ({r.stderr.strip()})")
     r = run([EVAL, "--checkpoint", straight, "--data", corpus])
     check(one_line_error(r) and "--task regex" in r.stderr, f"the encoder evaluation refuses a decoder ({r.stderr.strip()})")
     r = run([EVAL, "--task", "regex", "--checkpoint", straight, "--test", work / "missing.jsonl"])
