@@ -3,7 +3,7 @@
 
   python3 bench/bench_llm_jepa.py [--seeds 1 2 3 4 5] [--steps 600] [--train 2000] [--test 400] [--lambda 1.0]
                                   [--pred-tokens 1] [--arm NAME:K=V,K=V ...] [--overhead-steps 60] [--threads 2]
-                                  [--skip-overhead] [--skip-ntp] [--out build/bench/llm_jepa]
+                                  [--skip-overhead] [--only-arms] [--out build/bench/llm_jepa]
 
 Makes the data once (jepa_regex_gen: train/test split by regex; jepa_prep --paired: byte-level BPE + chat examples),
 then for every seed trains configs/recipe/llm_jepa_regex.yaml twice with the same steps, data order and init:
@@ -68,8 +68,8 @@ def main():
     ap.add_argument("--pred-tokens", type=int, default=1)
     ap.add_argument("--overhead-steps", type=int, default=60)
     ap.add_argument("--skip-overhead", action="store_true")
-    ap.add_argument("--skip-ntp", action="store_true", help="only the LLM-JEPA arms (runs are deterministic: the ntp rows "
-                                                            "of another invocation with the same seeds stand)")
+    ap.add_argument("--only-arms", action="store_true", help="train only the --arm arms, not ntp and llm_jepa (runs are "
+                                                             "deterministic: those rows of another invocation stand)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--set", action="append", default=[], help="override for every run (repeatable)")
@@ -89,13 +89,12 @@ def main():
 
     arms = {"ntp": ["jepa.lambda=0"],
             "llm_jepa": [f"jepa.lambda={args.lam}", f"jepa.pred_tokens={args.pred_tokens}"]}
-    if args.skip_ntp:
-        del arms["ntp"]
+    if args.only_arms:
+        arms.clear()
     for spec in args.arm:
         name, _, keys = spec.partition(":")
         arms[name] = [f"jepa.lambda={args.lam}", f"jepa.pred_tokens={args.pred_tokens}", *keys.split(",")]
     results = {a: [] for a in arms}
-    # (the ntp arm is the baseline of the overhead rows, which run regardless)
     for seed in args.seeds:
         for arm, ov in arms.items():
             run_dir = out / f"{arm}_s{seed}"

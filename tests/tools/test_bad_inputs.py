@@ -12,6 +12,7 @@ import os
 import pty
 import shutil
 import subprocess
+import tempfile
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -37,8 +38,15 @@ check = gu.check
 
 
 def run(*cmd, env=None, timeout=300):
-    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, errors="replace", timeout=timeout,
-                          env=ENV if env is None else env)
+    # Each run gets its own TMPDIR: singleton MPI processes started together otherwise share Open MPI's session
+    # directory (/tmp/ompi.HOST.UID) and one may remove it while another creates it ("A call to mkdir was unable to
+    # create the desired directory", seen once in CI). Short paths under /tmp keep Open MPI's socket paths valid.
+    tmp = tempfile.mkdtemp(prefix="jbi")
+    try:
+        return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, errors="replace", timeout=timeout,
+                              env={**(ENV if env is None else env), "TMPDIR": tmp})
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # Independent failing runs go 3 at a time (each is mostly LibTorch's start-up); settle() checks them in order.
