@@ -1,5 +1,6 @@
 #include "data/paired_examples.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 
@@ -15,6 +16,15 @@ std::string string_field(const nlohmann::json& j, const char* key, const std::st
 }
 
 void append(std::vector<int32_t>& out, const std::vector<int32_t>& ids) { out.insert(out.end(), ids.begin(), ids.end()); }
+
+// A view on its own: <|bos|> TAG CONTENT <|end|>.
+std::vector<int32_t> view(const BpeTokenizer& tok, int32_t tag, const std::string& content) {
+  const auto id = ChatIds::of(tok);
+  std::vector<int32_t> out{id.bos, tag};
+  append(out, tok.encode(content));
+  out.push_back(id.end);
+  return out;
+}
 
 }  // namespace
 
@@ -98,29 +108,21 @@ PairedExample encode_example(const BpeTokenizer& tok, const ChatExample& ex) {
   PairedExample p;
   p.doc = encode_prompt(tok, ex);
   const auto code_begin = static_cast<int64_t>(p.doc.size()) - 1;  // the <|assistant|> tag
-  // The user turn: from <|user|> to its <|end|>, which precedes the <|assistant|> tag.
-  const auto text_end = code_begin;
-  const auto text_len = static_cast<int64_t>(tok.encode(ex.text).size()) + 2;
+  // The user turn runs from its <|user|> tag (encode() never emits specials, so the tag occurs once) to its <|end|>,
+  // which precedes the <|assistant|> tag.
+  const auto text_begin = static_cast<int64_t>(std::find(p.doc.begin(), p.doc.end(), id.user) - p.doc.begin());
   append(p.doc, tok.encode(ex.code));
   p.doc.push_back(id.end);
-  p.views = {text_end - text_len, text_end, code_begin, static_cast<int64_t>(p.doc.size())};
+  p.views = {text_begin, code_begin, code_begin, static_cast<int64_t>(p.doc.size())};
   return p;
 }
 
 std::vector<int32_t> encode_text_view(const BpeTokenizer& tok, const std::string& text) {
-  const auto id = ChatIds::of(tok);
-  std::vector<int32_t> out{id.bos, id.user};
-  append(out, tok.encode(text));
-  out.push_back(id.end);
-  return out;
+  return view(tok, ChatIds::of(tok).user, text);
 }
 
 std::vector<int32_t> encode_code_view(const BpeTokenizer& tok, const std::string& code) {
-  const auto id = ChatIds::of(tok);
-  std::vector<int32_t> out{id.bos, id.assistant};
-  append(out, tok.encode(code));
-  out.push_back(id.end);
-  return out;
+  return view(tok, ChatIds::of(tok).assistant, code);
 }
 
 }  // namespace jepa::data
